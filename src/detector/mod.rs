@@ -1,0 +1,1 @@
+//! Master detection (see driver brief).
