@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs each cargo-fuzz target for a bounded time (default 30 s each) on nightly Rust.
+# Installs cargo-fuzz when missing. Longer runs: bash scripts/fuzz.sh 600
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo install --locked cargo-fuzz
+fi
+for target in $(cargo +nightly fuzz list); do
+  echo "fuzzing $target for ${seconds}s"
+  cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
+done
