@@ -1219,8 +1219,8 @@ impl Cluster {
         let used = match self.validate_task(st, fw_id, agent_id, &task, available) {
             Ok(used) => used,
             Err(message) => {
-                let reason = if message.starts_with("TaskID") || message.contains("duplicate") {
-                    Reason::TaskInvalid
+                let reason = if group_executor.is_some() {
+                    Reason::TaskGroupInvalid
                 } else {
                     Reason::TaskInvalid
                 };

@@ -212,8 +212,14 @@ impl LocalCluster {
         let mut servers = Vec::new();
         let mut threads = Vec::new();
         for (index, listener) in listeners.into_iter().enumerate() {
-            let server = tiny_http::Server::from_listener(listener, ssl.clone())
-                .map_err(|e| std::io::Error::other(format!("cannot serve: {e}")))?;
+            let server = tiny_http::Server::from_listener(listener, ssl.clone()).map_err(|e| {
+                let hint = if config.tls.is_some() {
+                    " (HTTPS needs a build with the `local-tls` feature)"
+                } else {
+                    ""
+                };
+                std::io::Error::other(format!("cannot serve: {e}{hint}"))
+            })?;
             let server = Arc::new(server);
             servers.push(Some(server.clone()));
             for _ in 0..2 {
