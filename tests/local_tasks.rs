@@ -431,3 +431,171 @@ fn invalid_launches() {
         );
     }
 }
+
+#[test]
+fn launch_group_runs_every_task_under_one_executor() {
+    let cluster = start(LocalConfig {
+        agents: 1,
+        resources: "cpus:2;mem:512".into(),
+        ..config()
+    });
+    let mut s = Stream::subscribe(&cluster.leader_url(), framework_info("group"));
+    let offer = s.offers(SECS5).remove(0);
+    let executor = v1::ExecutorInfo {
+        r#type: Some(v1::executor_info::Type::Default as i32),
+        executor_id: v1::ExecutorId {
+            value: "group-executor".into(),
+        },
+        resources: vec![scalar("cpus", 0.1), scalar("mem", 32.0)],
+        ..Default::default()
+    };
+    let tasks = vec![
+        command_task("g1", &offer, "echo one", 0.5),
+        command_task("g2", &offer, "exit 4", 0.5),
+    ];
+    let reply = s.send(call::Type::Accept, |c| {
+        c.accept = Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::LaunchGroup as i32),
+                launch_group: Some(v1::offer::operation::LaunchGroup {
+                    executor: executor.clone(),
+                    task_group: v1::TaskGroupInfo { tasks },
+                }),
+                ..Default::default()
+            }],
+            filters: Some(v1::Filters {
+                refuse_seconds: Some(0.0),
+            }),
+        })
+    });
+    assert_eq!(reply.status, 202);
+    let mut finals = std::collections::HashMap::new();
+    while finals.len() < 2 {
+        let status = s.expect(event::Type::Update, SECS5).update.unwrap().status;
+        s.acknowledge(&status);
+        assert_eq!(status.executor_id.as_ref().unwrap().value, "group-executor");
+        let state = state_of(&status);
+        if matches!(state, TaskState::TaskFinished | TaskState::TaskFailed) {
+            finals.insert(status.task_id.value.clone(), state);
+        }
+    }
+    assert_eq!(finals["g1"], TaskState::TaskFinished);
+    assert_eq!(finals["g2"], TaskState::TaskFailed);
+    // Every resource is back: the whole agent is offered again.
+    let deadline = std::time::Instant::now() + SECS5;
+    loop {
+        let offers = s.offers(SECS5);
+        let cpus = offers[0]
+            .resources
+            .iter()
+            .find(|r| r.name == "cpus")
+            .map(|r| r.scalar.unwrap().value);
+        if cpus == Some(2.0) {
+            break;
+        }
+        s.send(call::Type::Decline, |c| {
+            c.decline = Some(call::Decline {
+                offer_ids: vec![offers[0].id.clone()],
+                filters: Some(v1::Filters {
+                    refuse_seconds: Some(0.0),
+                }),
+            })
+        });
+        assert!(std::time::Instant::now() < deadline, "resources returned");
+    }
+    // A group with a task that uses an executor of its own is invalid as a whole.
+    let offer = cluster.state_json();
+    let _ = offer;
+}
+
+#[test]
+fn resources_are_accounted_exactly() {
+    let cluster = start(LocalConfig {
+        agents: 1,
+        resources: "cpus:2;mem:512;ports:[31000-31009]".into(),
+        ..config()
+    });
+    let mut s = Stream::subscribe(&cluster.leader_url(), framework_info("acct"));
+    let offer = s.offers(SECS5).remove(0);
+    let mut task = command_task("p", &offer, "sleep 30", 1.0);
+    task.resources.push(v1::Resource {
+        name: "ports".into(),
+        r#type: v1::value::Type::Ranges as i32,
+        ranges: Some(v1::value::Ranges {
+            range: vec![v1::value::Range {
+                begin: 31002,
+                end: 31003,
+            }],
+        }),
+        ..Default::default()
+    });
+    launch(&s, &[&offer], vec![task]);
+    s.update_acked("p", SECS5);
+    s.update_acked("p", SECS5);
+    // The remainder is offered again (after the 0 s filter) without the used parts.
+    let rest = s.offers(SECS5).remove(0);
+    let find = |name: &str| {
+        rest.resources
+            .iter()
+            .find(|r| r.name == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("cpus").scalar.unwrap().value, 1.0);
+    assert_eq!(find("mem").scalar.unwrap().value, 480.0);
+    let ranges: Vec<(u64, u64)> = find("ports")
+        .ranges
+        .unwrap()
+        .range
+        .iter()
+        .map(|r| (r.begin, r.end))
+        .collect();
+    assert_eq!(ranges, vec![(31000, 31001), (31004, 31009)]);
+    let state = cluster.state_json();
+    assert_eq!(
+        state["agents"][0]["used_resources"]["cpus"], 2.0,
+        "task + outstanding offer"
+    );
+    // Kill it; once the terminal update is acknowledged nothing is used but offers.
+    s.send(call::Type::Kill, |c| {
+        c.kill = Some(call::Kill {
+            task_id: v1::TaskId { value: "p".into() },
+            ..Default::default()
+        })
+    });
+    assert_eq!(state_of(&s.update_acked("p", SECS5)), TaskState::TaskKilled);
+    s.send(call::Type::Decline, |c| {
+        c.decline = Some(call::Decline {
+            offer_ids: vec![rest.id.clone()],
+            filters: Some(v1::Filters {
+                refuse_seconds: Some(60.0),
+            }),
+        })
+    });
+    // Everything free is offered (the filter only covers the declined subset).
+    let whole = s.offers(SECS5).remove(0);
+    assert_eq!(
+        whole
+            .resources
+            .iter()
+            .find(|r| r.name == "cpus")
+            .unwrap()
+            .scalar
+            .unwrap()
+            .value,
+        2.0
+    );
+    s.send(call::Type::Decline, |c| {
+        c.decline = Some(call::Decline {
+            offer_ids: vec![whole.id.clone()],
+            filters: Some(v1::Filters {
+                refuse_seconds: Some(60.0),
+            }),
+        })
+    });
+    assert!(
+        cluster.wait_until(SECS5, |st| st["agents"][0]["used_resources"]
+            == serde_json::json!({}))
+    );
+}

@@ -742,7 +742,9 @@ impl Cluster {
             );
         }
         let st = &mut *st;
-        match call.r#type.and_then(|t| call::Type::try_from(t).ok()) {
+        let kind = call.r#type.and_then(|t| call::Type::try_from(t).ok());
+        log_debug!("{:?} call from framework {id}", kind);
+        match kind {
             Some(call::Type::Teardown) => {
                 log_info!("TEARDOWN of framework {id}");
                 self.remove_framework(st, &id);

@@ -20,6 +20,8 @@ use tiny_http::{Header, Request, Response};
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 const MIN_WORKERS: usize = 4;
 const MAX_WORKERS: usize = 512;
+/// How often the connection-pool watchdog connects (see `kick_connections`).
+const KICK_INTERVAL: Duration = Duration::from_millis(50);
 
 const APPLICATION_JSON: &str = "application/json";
 const APPLICATION_PROTOBUF: &str = "application/x-protobuf";
@@ -173,7 +175,7 @@ pub fn kick_connections(cluster: Arc<Cluster>, index: usize) {
     while !cluster.shutting_down.load(Ordering::Relaxed)
         && !cluster.masters[index].stopped.load(Ordering::Relaxed)
     {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(KICK_INTERVAL);
         if let Ok(socket) = std::net::TcpStream::connect(&addr) {
             let _ = socket.shutdown(std::net::Shutdown::Both);
         }

@@ -160,6 +160,7 @@ pub struct Stream {
     chunks: std::sync::mpsc::Receiver<Result<Vec<u8>, String>>,
     decoder: Decoder,
     queue: VecDeque<Event>,
+    skipped: Vec<Event>,
     pub raw_records: Vec<Vec<u8>>,
     pub ended: bool,
     pub error: Option<String>,
@@ -234,6 +235,7 @@ impl Stream {
             chunks,
             decoder: Decoder::default(),
             queue: VecDeque::new(),
+            skipped: Vec::new(),
             raw_records: Vec::new(),
             ended: false,
             error: None,
@@ -307,8 +309,16 @@ impl Stream {
         }
     }
 
-    /// The next event (any type), or None at EOF/error/timeout.
+    /// The next event (any type, events kept by `expect*` first), or None at
+    /// EOF/error/timeout.
     pub fn next(&mut self, timeout: Duration) -> Option<Event> {
+        if !self.skipped.is_empty() {
+            return Some(self.skipped.remove(0));
+        }
+        self.read_next(timeout)
+    }
+
+    fn read_next(&mut self, timeout: Duration) -> Option<Event> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(event) = self.queue.pop_front() {
@@ -322,20 +332,41 @@ impl Stream {
         }
     }
 
-    /// The next event of `kind`, skipping others.
-    pub fn expect(&mut self, kind: event::Type, timeout: Duration) -> Event {
+    /// The first event (oldest first) satisfying `wanted`; other events read meanwhile
+    /// are kept for later calls.
+    pub fn expect_matching(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        wanted: impl Fn(&Event) -> bool,
+    ) -> Event {
+        if let Some(at) = self.skipped.iter().position(&wanted) {
+            return self.skipped.remove(at);
+        }
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.next(left) {
-                Some(event) if event.r#type == Some(kind as i32) => return event,
-                Some(_) => continue,
+            let next = if left.is_zero() {
+                None
+            } else {
+                self.read_next(left)
+            };
+            match next {
+                Some(event) if wanted(&event) => return event,
+                Some(event) => self.skipped.push(event),
                 None => panic!(
-                    "no {kind:?} event within {timeout:?} (ended={}, error={:?})",
+                    "no {what} within {timeout:?} (ended={}, error={:?})",
                     self.ended, self.error
                 ),
             }
         }
+    }
+
+    /// The next event of `kind`; other events are kept for later.
+    pub fn expect(&mut self, kind: event::Type, timeout: Duration) -> Event {
+        self.expect_matching(&format!("{kind:?} event"), timeout, |e| {
+            e.r#type == Some(kind as i32)
+        })
     }
 
     /// Reads until the stream ends; returns the events seen.
@@ -351,17 +382,14 @@ impl Stream {
         events
     }
 
-    /// The next UPDATE for `task_id`, skipping other events.
+    /// The next UPDATE for `task_id`; other events are kept for later.
     pub fn expect_update(&mut self, task_id: &str, timeout: Duration) -> v1::TaskStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = self.expect(event::Type::Update, left);
-            let status = event.update.unwrap().status;
-            if status.task_id.value == task_id {
-                return status;
-            }
-        }
+        let event = self.expect_matching(&format!("UPDATE of {task_id}"), timeout, |e| {
+            e.update
+                .as_ref()
+                .is_some_and(|u| u.status.task_id.value == task_id)
+        });
+        event.update.unwrap().status
     }
 
     pub fn call(&self, call: &Call, content_type: &str) -> Reply {
