@@ -124,6 +124,11 @@ fn fail_and_delay_calls_then_no_leader_window() {
     let body = encode_call(&subscribe_call(framework_info("f")), PROTOBUF);
     cluster.fail_calls(503, Duration::from_millis(400));
     assert_eq!(post(&url, Some(PROTOBUF), &[], &body).status, 503);
+    // Refused calls are recorded too.
+    assert_eq!(
+        cluster.received_calls(),
+        vec![(PROTOBUF.to_string(), body.clone())]
+    );
     std::thread::sleep(Duration::from_millis(450));
     let s = Stream::subscribe(&base, framework_info("f"));
     cluster.fail_calls(500, Duration::from_millis(300));

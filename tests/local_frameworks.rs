@@ -293,6 +293,15 @@ fn multi_role_offers_and_update_framework() {
     let events = refused.drain_to_end(SECS5);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].r#type, Some(event::Type::Error as i32));
+    // Suppressed roles must be roles of the framework.
+    let mut c = subscribe_call(framework_info("suppress-unknown"));
+    c.subscribe.as_mut().unwrap().suppressed_roles = vec!["nope".into()];
+    let mut refused = Stream::open(&base, &c, PROTOBUF, Some(PROTOBUF));
+    let events = refused.drain_to_end(SECS5);
+    assert_eq!(
+        events[0].error.as_ref().unwrap().message,
+        "Suppressed roles { nope } are not contained in the set of roles"
+    );
     let _ = Call::default().encode_to_vec();
 }
 

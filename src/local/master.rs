@@ -216,6 +216,8 @@ pub struct Timers {
 
 impl Timers {
     pub fn schedule(&self, after: Duration, action: TimerAction) {
+        // Far-future timers (huge failover timeouts) are capped instead of overflowing.
+        let after = after.min(Duration::from_secs(100 * 365 * 86400));
         let entry = TimerEntry {
             at: Instant::now() + after,
             seq: self.seq.fetch_add(1, Ordering::Relaxed),
@@ -535,6 +537,10 @@ impl Cluster {
         info.id = Some(framework_id_of(&id));
         let roles = framework_roles(&info);
         let suppressed: HashSet<String> = subscribe.suppressed_roles.into_iter().collect();
+        if let Err(message) = validate_suppressed_roles(&roles, &suppressed) {
+            stream.command(StreamCmd::ErrorAndClose(message));
+            return None;
+        }
         let subscribed = Event {
             r#type: Some(event::Type::Subscribed as i32),
             subscribed: Some(event::Subscribed {
@@ -639,7 +645,7 @@ impl Cluster {
         for offer in offers {
             self.remove_offer(&mut st, &offer);
         }
-        if timeout <= 0.0 || !timeout.is_finite() && timeout.is_nan() {
+        if timeout.is_nan() || timeout <= 0.0 {
             self.remove_framework(&mut st, framework);
         } else {
             let after = Duration::try_from_secs_f64(timeout)
@@ -836,9 +842,14 @@ impl Cluster {
         if fw.info.principal != info.principal {
             return CallResult::error(400, "Changing framework's principal is not allowed");
         }
-        fw.roles = framework_roles(&info);
+        let roles = framework_roles(&info);
+        let suppressed: HashSet<String> = update.suppressed_roles.into_iter().collect();
+        if let Err(message) = validate_suppressed_roles(&roles, &suppressed) {
+            return CallResult::error(400, message);
+        }
+        fw.roles = roles;
         fw.info = info;
-        fw.suppressed = update.suppressed_roles.into_iter().collect();
+        fw.suppressed = suppressed;
         // Offers for roles the framework left are rescinded.
         let roles = fw.roles.clone();
         let stale: Vec<String> = fw
@@ -2105,6 +2116,19 @@ pub fn framework_roles(info: &v1::FrameworkInfo) -> Vec<String> {
     } else {
         vec![info.role.clone().unwrap_or_else(|| "*".into())]
     }
+}
+
+fn validate_suppressed_roles(roles: &[String], suppressed: &HashSet<String>) -> Result<(), String> {
+    let mut invalid: Vec<&String> = suppressed.iter().filter(|r| !roles.contains(r)).collect();
+    if invalid.is_empty() {
+        return Ok(());
+    }
+    invalid.sort();
+    let list: Vec<&str> = invalid.iter().map(|r| r.as_str()).collect();
+    Err(format!(
+        "Suppressed roles {{ {} }} are not contained in the set of roles",
+        list.join(", ")
+    ))
 }
 
 fn validate_role(role: &str) -> Result<(), String> {

@@ -230,6 +230,19 @@ fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
 }
 
 fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
+    // Every POST body is recorded (`received_calls`), whatever the answer.
+    let body = if *request.method() == tiny_http::Method::Post {
+        match read_body(&mut request) {
+            Ok(body) => {
+                let content_type = header_value(&request, "Content-Type").unwrap_or("");
+                cluster.record_call(content_type, &body);
+                body
+            }
+            Err(response) => return respond(request, response),
+        }
+    } else {
+        Vec::new()
+    };
     if let Some((principal, secret)) = &cluster.authenticate {
         if !check_basic_auth(&request, principal, secret) {
             return unauthorized(request);
@@ -301,36 +314,6 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
             )
         }
     };
-    if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
-        return respond(
-            request,
-            text(
-                413,
-                format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
-            ),
-        );
-    }
-    let mut body = Vec::with_capacity(request.body_length().unwrap_or(0).min(1 << 20));
-    if let Err(e) = request
-        .as_reader()
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut body)
-    {
-        return respond(
-            request,
-            text(400, format!("Failed to read the request body: {e}")),
-        );
-    }
-    if body.len() > MAX_BODY_BYTES {
-        return respond(
-            request,
-            text(
-                413,
-                format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
-            ),
-        );
-    }
-    cluster.record_call(&content_type, &body);
     let call = match parse_call(encoding, &body) {
         Ok(call) => call,
         Err(message) => return respond(request, text(400, message)),
@@ -390,6 +373,31 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
     respond(request, response);
 }
 
+/// Reads a request body up to the limit; the error is the answer to give.
+fn read_body(request: &mut Request) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
+    let too_large = || {
+        text(
+            413,
+            format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(request.body_length().unwrap_or(0).min(1 << 20));
+    if let Err(e) = request
+        .as_reader()
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut body)
+    {
+        return Err(text(400, format!("Failed to read the request body: {e}")));
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
 fn parse_call(encoding: Encoding, body: &[u8]) -> Result<Call, String> {
     match encoding {
         Encoding::Protobuf => {
@@ -427,8 +435,8 @@ fn validate_call(call: &Call, principal: Option<&str>) -> Result<(), String> {
         let info = &subscribe.framework_info;
         let info_id = info.id.as_ref().map(|i| i.value.as_str());
         let call_id = call.framework_id.as_ref().map(|i| i.value.as_str());
-        if info_id.unwrap_or("") != call_id.unwrap_or("") || info_id.is_some() != call_id.is_some()
-        {
+        // As upstream: an absent id equals an empty one.
+        if info_id.unwrap_or("") != call_id.unwrap_or("") {
             return Err("'framework_id' differs from 'subscribe.framework_info.id'".into());
         }
         if let (Some(principal), Some(info_principal)) = (principal, &info.principal) {
