@@ -342,3 +342,117 @@ fn state_document() {
     });
     assert_eq!(cluster.agent_ids().len(), 2);
 }
+
+/// A whole flow with hand-written JSON, as a JSON-only client (pymesos, curl) sends it:
+/// base64 bytes, enum names, int64 as strings, lowerCamelCase keys.
+#[test]
+fn json_only_client_flow() {
+    use serde_json::{json, Value};
+    let cluster = start(config());
+    let base = cluster.leader_url();
+    let url = scheduler_url(&base);
+    let subscribe = json!({
+        "type": "SUBSCRIBE",
+        "subscribe": {"framework_info": {"user": "u", "name": "json", "failover_timeout": 60,
+                      "capabilities": [{"type": "TASK_KILLING_STATE"}]}}
+    });
+    let response = agent(Some(Duration::from_secs(5)))
+        .post(&url)
+        .header("Content-Type", JSON)
+        .send(&serde_json::to_vec(&subscribe).unwrap()[..])
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let stream_id = response
+        .headers()
+        .get("Mesos-Stream-Id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut reader = response.into_body().into_reader();
+    let mut decoder = mesos_sched::recordio::Decoder::default();
+    let mut events: std::collections::VecDeque<Value> = Default::default();
+    let mut next = |events: &mut std::collections::VecDeque<Value>| -> Value {
+        loop {
+            if let Some(e) = events.pop_front() {
+                return e;
+            }
+            let mut buf = [0u8; 8192];
+            let n = reader.read(&mut buf).unwrap();
+            assert!(n > 0, "stream open");
+            let mut records = Vec::new();
+            decoder.feed(&buf[..n], &mut records).unwrap();
+            for r in records {
+                events.push_back(serde_json::from_slice(&r).unwrap());
+            }
+        }
+    };
+    let subscribed = next(&mut events);
+    assert_eq!(subscribed["type"], "SUBSCRIBED");
+    let framework_id = subscribed["subscribed"]["framework_id"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let offer = loop {
+        let e = next(&mut events);
+        if e["type"] == "OFFERS" {
+            break e["offers"]["offers"][0].clone();
+        }
+    };
+    let call = |body: Value| {
+        post(
+            &url,
+            Some(JSON),
+            &[("Mesos-Stream-Id", &stream_id)],
+            &serde_json::to_vec(&body).unwrap(),
+        )
+    };
+    let reply = call(json!({
+        "frameworkId": {"value": framework_id},
+        "type": "ACCEPT",
+        "accept": {
+            "offerIds": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"taskInfos": [{
+                "name": "j", "taskId": {"value": "j"}, "agentId": offer["agent_id"],
+                "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}}],
+                "command": {"value": "sleep 30"},
+                "data": "AAEC",
+                "killPolicy": {"gracePeriod": {"nanoseconds": "100000000"}}
+            }]}}],
+            "filters": {"refuse_seconds": 0}
+        }
+    }));
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let mut ack_next = |events: &mut std::collections::VecDeque<Value>| -> Value {
+        loop {
+            let e = next(events);
+            if e["type"] == "UPDATE" {
+                let status = e["update"]["status"].clone();
+                if let Some(uuid) = status.get("uuid") {
+                    let reply = call(json!({
+                        "framework_id": {"value": framework_id}, "type": "ACKNOWLEDGE",
+                        "acknowledge": {"agent_id": status["agent_id"], "task_id": status["task_id"], "uuid": uuid}
+                    }));
+                    assert_eq!(reply.status, 202, "{}", reply.text());
+                }
+                return status;
+            }
+        }
+    };
+    assert_eq!(ack_next(&mut events)["state"], "TASK_STARTING");
+    let running = ack_next(&mut events);
+    assert_eq!(running["state"], "TASK_RUNNING");
+    assert_eq!(running["source"], "SOURCE_EXECUTOR");
+    assert_eq!(
+        running["uuid"].as_str().unwrap().len(),
+        24,
+        "16 bytes in base64"
+    );
+    let reply = call(
+        json!({"framework_id": {"value": framework_id}, "type": "KILL",
+                            "kill": {"task_id": {"value": "j"}}}),
+    );
+    assert_eq!(reply.status, 202);
+    assert_eq!(ack_next(&mut events)["state"], "TASK_KILLING");
+    assert_eq!(ack_next(&mut events)["state"], "TASK_KILLED");
+}

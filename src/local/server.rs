@@ -20,6 +20,8 @@ use tiny_http::{Header, Request, Response};
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 const MIN_WORKERS: usize = 4;
 const MAX_WORKERS: usize = 512;
+/// A stream whose client reads nothing for this long is dropped.
+const STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the connection-pool watchdog connects (see `kick_connections`).
 const KICK_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -524,6 +526,9 @@ fn start_stream(
         .remote_addr()
         .copied()
         .and_then(|peer| stream::find_socket(peer, cluster.masters[index].port));
+    if let Some(socket) = &socket {
+        stream::set_send_timeout(socket, STREAM_SEND_TIMEOUT);
+    }
     let writer = request.into_writer();
     let stream_id = util::new_uuid();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -144,6 +144,26 @@ fn same_file(a: i32, b: i32) -> bool {
     }
 }
 
+/// Bounds how long a write to a client that stopped reading may block: such a stream
+/// then ends as if the client had gone away (the master never buffers without limit
+/// behind a dead reader).
+pub fn set_send_timeout(socket: &OwnedFd, timeout: std::time::Duration) {
+    let tv = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
+    };
+    // SAFETY: setsockopt on our own fd with a properly sized timeval.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            &tv as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        );
+    }
+}
+
 /// True when the peer has hung up (FIN or error) on `fd`.
 fn peer_gone(fd: i32) -> bool {
     let mut pfd = libc::pollfd {
