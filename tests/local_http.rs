@@ -456,3 +456,145 @@ fn json_only_client_flow() {
     assert_eq!(ack_next(&mut events)["state"], "TASK_KILLING");
     assert_eq!(ack_next(&mut events)["state"], "TASK_KILLED");
 }
+
+/// Random and mutated bodies (protobuf and JSON) from a subscribed framework: every
+/// answer is a 2xx/4xx/501, never a 500 or a dropped connection, and the master serves on.
+#[test]
+fn random_and_mutated_calls_never_break_the_master() {
+    let cluster = start(config());
+    let base = cluster.leader_url();
+    let url = scheduler_url(&base);
+    let mut s = Stream::subscribe(&base, framework_info("fuzz"));
+    let offers = s.offers(SECS5);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // Valid calls of every kind, to mutate.
+    let fid = s.fid();
+    let agent = offers[0].agent_id.clone();
+    let samples: Vec<Call> = vec![
+        {
+            let mut c = Call {
+                framework_id: fid.clone(),
+                r#type: Some(call::Type::Accept as i32),
+                ..Default::default()
+            };
+            c.accept = Some(call::Accept {
+                offer_ids: vec![offers[0].id.clone()],
+                operations: vec![v1::offer::Operation {
+                    r#type: Some(v1::offer::operation::Type::Launch as i32),
+                    launch: Some(v1::offer::operation::Launch {
+                        task_infos: vec![command_task("f", &offers[0], "true", 0.1)],
+                    }),
+                    ..Default::default()
+                }],
+                filters: None,
+            });
+            c
+        },
+        Call {
+            framework_id: fid.clone(),
+            r#type: Some(call::Type::Kill as i32),
+            kill: Some(call::Kill {
+                task_id: v1::TaskId { value: "f".into() },
+                agent_id: Some(agent.clone()),
+                kill_policy: None,
+            }),
+            ..Default::default()
+        },
+        Call {
+            framework_id: fid.clone(),
+            r#type: Some(call::Type::Reconcile as i32),
+            reconcile: Some(call::Reconcile {
+                tasks: vec![call::reconcile::Task {
+                    task_id: v1::TaskId { value: "x".into() },
+                    agent_id: None,
+                }],
+            }),
+            ..Default::default()
+        },
+        Call {
+            framework_id: fid.clone(),
+            r#type: Some(call::Type::Message as i32),
+            message: Some(call::Message {
+                agent_id: agent.clone(),
+                executor_id: v1::ExecutorId { value: "..".into() },
+                data: vec![1, 2, 3],
+            }),
+            ..Default::default()
+        },
+        Call {
+            framework_id: fid.clone(),
+            r#type: Some(call::Type::Decline as i32),
+            decline: Some(call::Decline {
+                offer_ids: vec![offers[1].id.clone()],
+                filters: Some(v1::Filters {
+                    refuse_seconds: Some(1e300),
+                }),
+            }),
+            ..Default::default()
+        },
+    ];
+    let mut statuses = std::collections::BTreeMap::new();
+    for round in 0..400 {
+        let mut body = samples[round % samples.len()].encode_to_vec();
+        match rand() % 4 {
+            0 => {
+                // Random bytes.
+                body = (0..rand() % 300).map(|_| rand() as u8).collect();
+            }
+            _ => {
+                for _ in 0..1 + rand() % 4 {
+                    let at = (rand() as usize) % body.len();
+                    body[at] = rand() as u8;
+                }
+            }
+        }
+        // Never send a SUBSCRIBE or a TEARDOWN (a stream would stay open / the framework go).
+        if let Ok(c) = Call::decode(body.as_slice()) {
+            if matches!(c.r#type, Some(1) | Some(2)) {
+                continue;
+            }
+        }
+        let as_json = round % 3 == 0;
+        let (ct, payload) = if as_json {
+            match mesos_sched::local::protojson::protobuf_to_json(
+                mesos_sched::local::protojson::CALL,
+                &body,
+            ) {
+                Ok(json) => (JSON, serde_json::to_vec(&json).unwrap()),
+                Err(_) => (JSON, body.clone()),
+            }
+        } else {
+            (PROTOBUF, body)
+        };
+        let reply = post(
+            &url,
+            Some(ct),
+            &[("Mesos-Stream-Id", &s.stream_id)],
+            &payload,
+        );
+        assert!(
+            matches!(reply.status, 200 | 202 | 400 | 403 | 501),
+            "status {} for {:?}",
+            reply.status,
+            reply.text()
+        );
+        *statuses.entry(reply.status).or_insert(0) += 1;
+    }
+    assert!(
+        statuses.get(&202).copied().unwrap_or(0) > 20,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.get(&400).copied().unwrap_or(0) > 20,
+        "{statuses:?}"
+    );
+    assert_eq!(get(&format!("{base}/health")).status, 200);
+    s.expect(event::Type::Heartbeat, SECS5);
+    let _ = Stream::subscribe(&base, framework_info("after"));
+}

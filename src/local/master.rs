@@ -2196,7 +2196,11 @@ pub fn validate_framework_info(info: &v1::FrameworkInfo) -> Result<(), String> {
     Ok(())
 }
 
+/// A path component from an id: never a separator, never "." or "..".
 fn sanitize(id: &str) -> String {
+    if id.is_empty() || id == "." || id == ".." {
+        return "_".repeat(id.len().max(1));
+    }
     id.chars()
         .map(|c| if c == '/' || c == '\0' { '_' } else { c })
         .collect()

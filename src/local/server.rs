@@ -95,7 +95,10 @@ impl Pool {
                     }
                 }
             };
-            job();
+            // A bug in one request must not take a worker (or the master) down.
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                log_warn!("a request handler panicked");
+            }
         }
     }
 
