@@ -767,7 +767,8 @@ fn check_required(
         data: bytes,
         pos: 0,
     };
-    let mut index_of: HashMap<u32, usize> = HashMap::new();
+    // Occurrences so far of each repeated message field (few fields: a small vec).
+    let mut index_of: Vec<(u32, usize)> = Vec::new();
     while !reader.done() {
         let Ok(tag) = reader.varint() else { return };
         let number = (tag >> 3) as u32;
@@ -786,7 +787,14 @@ fn check_required(
         if let (Some(field), Some(data)) = (fields.iter().find(|f| f.number == number), payload) {
             if let Kind::Message(name) = &field.kind {
                 let sub = if field.repeated {
-                    let index = index_of.entry(number).or_insert(0);
+                    let slot = match index_of.iter().position(|(n, _)| *n == number) {
+                        Some(at) => at,
+                        None => {
+                            index_of.push((number, 0));
+                            index_of.len() - 1
+                        }
+                    };
+                    let index = &mut index_of[slot].1;
                     let p = format!("{}[{}]", join_path(path, &field.name), index);
                     *index += 1;
                     p
