@@ -1990,7 +1990,7 @@ impl Cluster {
             .iter()
             .filter_map(|id| st.frameworks.get(id))
             .map(|fw| {
-                let mut tasks: Vec<_> = fw.tasks.values().map(|t| task_json(&fw.id, t, t.state)).collect();
+                let mut tasks: Vec<_> = fw.tasks.values().map(|t| task_json(&fw.id, t, t.status_update_state.unwrap_or(t.state))).collect();
                 tasks.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
                 let offers: Vec<_> = fw
                     .offers
