@@ -484,7 +484,7 @@ fn launch_group_runs_every_task_under_one_executor() {
     assert_eq!(finals["g2"], TaskState::TaskFailed);
     // Every resource is back: the whole agent is offered again.
     let deadline = std::time::Instant::now() + SECS5;
-    loop {
+    let whole = loop {
         let offers = s.offers(SECS5);
         let cpus = offers[0]
             .resources
@@ -492,7 +492,7 @@ fn launch_group_runs_every_task_under_one_executor() {
             .find(|r| r.name == "cpus")
             .map(|r| r.scalar.unwrap().value);
         if cpus == Some(2.0) {
-            break;
+            break offers[0].clone();
         }
         s.send(call::Type::Decline, |c| {
             c.decline = Some(call::Decline {
@@ -503,10 +503,35 @@ fn launch_group_runs_every_task_under_one_executor() {
             })
         });
         assert!(std::time::Instant::now() < deadline, "resources returned");
+    };
+    // A group with a task that has an executor of its own is invalid as a whole:
+    // every task gets TASK_ERROR REASON_TASK_GROUP_INVALID.
+    let offer = whole;
+    let mut bad = command_task("b2", &offer, "true", 0.1);
+    bad.executor = Some(executor.clone());
+    bad.command = None;
+    let reply = s.send(call::Type::Accept, |c| {
+        c.accept = Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::LaunchGroup as i32),
+                launch_group: Some(v1::offer::operation::LaunchGroup {
+                    executor: executor.clone(),
+                    task_group: v1::TaskGroupInfo {
+                        tasks: vec![command_task("b1", &offer, "true", 0.1), bad],
+                    },
+                }),
+                ..Default::default()
+            }],
+            filters: None,
+        })
+    });
+    assert_eq!(reply.status, 202);
+    for task in ["b1", "b2"] {
+        let e = s.expect_update(task, SECS5);
+        assert_eq!(state_of(&e), TaskState::TaskError);
+        assert_eq!(e.reason, Some(Reason::TaskGroupInvalid as i32));
     }
-    // A group with a task that uses an executor of its own is invalid as a whole.
-    let offer = cluster.state_json();
-    let _ = offer;
 }
 
 #[test]

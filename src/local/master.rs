@@ -1107,17 +1107,14 @@ impl Cluster {
         }
         let agent_id = agent.unwrap();
         let mut available = Resources::default();
-        let mut role = None;
         for offer_id in &accept.offer_ids {
             let offer = self.remove_offer(st, &offer_id.value).unwrap();
             available.add(&offer.resources);
-            role = offer.role;
         }
         // The offered resources stay allocated while operations use them.
         if let Some(a) = st.agents.iter_mut().find(|a| a.id == agent_id) {
             a.allocated.add(&available);
         }
-        let _ = role;
         for operation in accept.operations {
             match operation
                 .r#type
