@@ -91,7 +91,7 @@ impl Default for LocalConfig {
 pub struct LocalCluster {
     cluster: Arc<Cluster>,
     servers: Mutex<Vec<Option<Arc<tiny_http::Server>>>>,
-    pool: Arc<server::Pool>,
+    receivers: Vec<Arc<server::Receivers>>,
     threads: Vec<JoinHandle<()>>,
     work_dir: PathBuf,
     remove_work_dir: bool,
@@ -208,7 +208,7 @@ impl LocalCluster {
             config.authenticate.clone(),
             config.admin,
         );
-        let pool = Arc::new(server::Pool::default());
+        let mut receivers = Vec::new();
         let mut servers = Vec::new();
         let mut threads = Vec::new();
         for (index, listener) in listeners.into_iter().enumerate() {
@@ -222,14 +222,11 @@ impl LocalCluster {
             })?;
             let server = Arc::new(server);
             servers.push(Some(server.clone()));
-            for _ in 0..2 {
-                let (cluster, server, pool) = (cluster.clone(), server.clone(), pool.clone());
-                threads.push(
-                    std::thread::Builder::new()
-                        .name(format!("mesos-local-master-{index}"))
-                        .spawn(move || server::serve(cluster, index, server, pool))?,
-                );
+            let group = Arc::new(server::Receivers::default());
+            for _ in 0..4 {
+                server::spawn_receiver(cluster.clone(), index, server.clone(), group.clone())?;
             }
+            receivers.push(group);
         }
         for index in 0..cluster.masters.len() {
             let cluster = cluster.clone();
@@ -250,7 +247,7 @@ impl LocalCluster {
         let local = LocalCluster {
             cluster,
             servers: Mutex::new(servers),
-            pool,
+            receivers,
             threads,
             work_dir,
             remove_work_dir,
@@ -320,13 +317,12 @@ impl LocalCluster {
         self.cluster.kill_all_tasks();
         self.cluster.shutting_down.store(true, Ordering::SeqCst);
         self.cluster.timers.notify();
-        for server in self.servers.lock().iter_mut() {
-            if let Some(server) = server.take() {
-                server.unblock();
-                server.unblock();
+        let servers: Vec<_> = self.servers.lock().iter_mut().map(|s| s.take()).collect();
+        for (server, receivers) in servers.iter().zip(&self.receivers) {
+            if let Some(server) = server {
+                wake_receivers(server, receivers);
             }
         }
-        self.pool.shutdown();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -455,14 +451,24 @@ impl LocalCluster {
         if *self.cluster.leader.lock() == Some(index) {
             self.cluster.disconnect_all_for_leader_change();
         }
-        if let Some(server) = self.servers.lock()[index].take() {
-            server.unblock();
-            server.unblock();
+        let server = self.servers.lock()[index].take();
+        if let Some(server) = server {
+            wake_receivers(&server, &self.receivers[index]);
         }
     }
     /// Number of masters.
     pub fn master_count(&self) -> usize {
         self.cluster.masters.len()
+    }
+}
+
+/// Wakes the receivers blocked in `recv` (one per unblock) until they are gone; one
+/// busy with a slow client is left behind after a while (it exits when that ends).
+fn wake_receivers(server: &tiny_http::Server, receivers: &server::Receivers) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while receivers.running() > 0 && Instant::now() < deadline {
+        server.unblock();
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

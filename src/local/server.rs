@@ -7,11 +7,9 @@ use super::protojson;
 use super::stream::{self, Encoding, StreamHandle, StreamWriter};
 use super::util::{self, log_debug, log_info, log_warn};
 use crate::proto::scheduler::{call, Call};
-use parking_lot::{Condvar, Mutex};
 use prost::Message;
-use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tiny_http::{Header, Request, Response};
@@ -27,86 +25,6 @@ const KICK_INTERVAL: Duration = Duration::from_millis(50);
 
 const APPLICATION_JSON: &str = "application/json";
 const APPLICATION_PROTOBUF: &str = "application/x-protobuf";
-
-type Job = Box<dyn FnOnce() + Send>;
-
-#[derive(Default)]
-struct PoolInner {
-    jobs: VecDeque<Job>,
-    idle: usize,
-    threads: usize,
-    shutdown: bool,
-}
-
-/// Grows a thread per job when every worker is busy (up to a cap); idle workers beyond
-/// the minimum retire after a while.
-#[derive(Default)]
-pub struct Pool {
-    inner: Mutex<PoolInner>,
-    cv: Condvar,
-}
-
-impl Pool {
-    pub fn submit(self: &Arc<Self>, job: Job) {
-        let mut inner = self.inner.lock();
-        inner.jobs.push_back(job);
-        // `idle` counts waiting workers nobody has woken yet, so every job either wakes
-        // its own worker or gets a new one (no lost wake-ups behind long-lived streams).
-        if inner.idle > 0 && self.cv.notify_one() {
-            inner.idle -= 1;
-            return;
-        }
-        if inner.threads < MAX_WORKERS {
-            inner.threads += 1;
-            let pool = self.clone();
-            let spawned = std::thread::Builder::new()
-                .name("mesos-local-http".into())
-                .spawn(move || pool.work());
-            if spawned.is_err() {
-                inner.threads -= 1;
-            }
-        }
-    }
-
-    fn work(self: Arc<Self>) {
-        loop {
-            let job = {
-                let mut inner = self.inner.lock();
-                loop {
-                    if let Some(job) = inner.jobs.pop_front() {
-                        break job;
-                    }
-                    if inner.shutdown {
-                        inner.threads -= 1;
-                        return;
-                    }
-                    inner.idle += 1;
-                    let timed_out = self
-                        .cv
-                        .wait_for(&mut inner, Duration::from_secs(30))
-                        .timed_out();
-                    if timed_out {
-                        // Not woken by submit: take ourselves off the idle count.
-                        inner.idle -= 1;
-                        if inner.jobs.is_empty() && inner.threads > MIN_WORKERS {
-                            inner.threads -= 1;
-                            return;
-                        }
-                    }
-                }
-            };
-            // A bug in one request must not take a worker (or the master) down.
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
-                log_warn!("a request handler panicked");
-            }
-        }
-    }
-
-    pub fn shutdown(&self) {
-        self.inner.lock().shutdown = true;
-        self.cv.notify_all();
-    }
-}
 
 fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
@@ -187,28 +105,79 @@ pub fn kick_connections(cluster: Arc<Cluster>, index: usize) {
     }
 }
 
-/// Serves one master until its server is unblocked.
-pub fn serve(cluster: Arc<Cluster>, index: usize, server: Arc<tiny_http::Server>, pool: Arc<Pool>) {
+/// The threads receiving one master's requests. Each receiver handles the request it
+/// took itself (no hand-off: one thread switch less per call); when the last idle one
+/// takes a request, another is started, so a slow client only ever holds one thread.
+#[derive(Default)]
+pub struct Receivers {
+    idle: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Receivers {
+    pub fn running(&self) -> usize {
+        self.total.load(Ordering::SeqCst)
+    }
+}
+
+/// Starts a receiver thread for master `index`.
+pub fn spawn_receiver(
+    cluster: Arc<Cluster>,
+    index: usize,
+    server: Arc<tiny_http::Server>,
+    receivers: Arc<Receivers>,
+) -> std::io::Result<()> {
+    receivers.total.fetch_add(1, Ordering::SeqCst);
+    let counted = receivers.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("mesos-local-master-{index}"))
+        .spawn(move || serve(cluster, index, server, receivers));
+    if let Err(e) = spawned {
+        counted.total.fetch_sub(1, Ordering::SeqCst);
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn stopping(cluster: &Cluster, index: usize) -> bool {
+    cluster.shutting_down.load(Ordering::Relaxed)
+        || cluster.masters[index].stopped.load(Ordering::Relaxed)
+}
+
+/// One receiver: takes requests and handles them until the server stops.
+fn serve(
+    cluster: Arc<Cluster>,
+    index: usize,
+    server: Arc<tiny_http::Server>,
+    receivers: Arc<Receivers>,
+) {
+    let retire = |receivers: &Receivers| {
+        receivers.total.fetch_sub(1, Ordering::SeqCst);
+    };
     loop {
-        let request = match server.recv() {
-            Ok(request) => request,
-            Err(_) => {
-                if cluster.shutting_down.load(Ordering::Relaxed)
-                    || cluster.masters[index].stopped.load(Ordering::Relaxed)
-                {
-                    return;
-                }
-                continue;
-            }
-        };
-        if cluster.shutting_down.load(Ordering::Relaxed)
-            || cluster.masters[index].stopped.load(Ordering::Relaxed)
-        {
-            // A request that arrived as the server was stopping: unblock() sends an empty one.
-            return;
+        receivers.idle.fetch_add(1, Ordering::SeqCst);
+        let received = server.recv();
+        let idle_left = receivers.idle.fetch_sub(1, Ordering::SeqCst) - 1;
+        if stopping(&cluster, index) {
+            return retire(&receivers);
         }
-        let cluster = cluster.clone();
-        pool.submit(Box::new(move || handle(&cluster, index, request)));
+        let Ok(request) = received else { continue };
+        if idle_left == 0 && receivers.total.load(Ordering::SeqCst) < MAX_WORKERS {
+            let _ = spawn_receiver(cluster.clone(), index, server.clone(), receivers.clone());
+        }
+        // A bug in one request must not take the receiver (or the master) down.
+        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle(&cluster, index, request)
+        }));
+        if handled.is_err() {
+            log_warn!("a request handler panicked");
+        }
+        // Shrink back when plenty are idle.
+        if receivers.idle.load(Ordering::SeqCst) >= MIN_WORKERS
+            && receivers.total.load(Ordering::SeqCst) > MIN_WORKERS
+        {
+            return retire(&receivers);
+        }
     }
 }
 
