@@ -707,8 +707,8 @@ impl Cluster {
     // ----------------------------------------------------------------------------------
     // Calls
 
-    /// Handles a validated non-SUBSCRIBE call of a connected framework with a matching
-    /// stream id (checked by the caller under this same lock via `check_caller`).
+    /// Handles a validated non-SUBSCRIBE call: first upstream's framework checks (known:
+    /// 400, principal: 400, connected: 403, stream id: 400), then the call itself.
     pub fn handle_call(&self, call: Call, stream_id: Option<&str>) -> CallResult {
         let mut st = self.state.lock();
         let id = call

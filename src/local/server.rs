@@ -1,6 +1,6 @@
-//! The masters' HTTP side: one tiny_http server per master, an elastic worker pool (a
-//! slow client only ever occupies one worker), the scheduler endpoint with upstream's
-//! status codes and bodies, /state, /health and the optional admin endpoint.
+//! The masters' HTTP side: one tiny_http server per master with an elastic set of
+//! receiver threads (a slow client only ever occupies one), the scheduler endpoint with
+//! upstream's status codes and bodies, /state, /health and the optional admin endpoint.
 
 use super::master::{CallResult, Cluster};
 use super::protojson;
