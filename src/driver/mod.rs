@@ -248,6 +248,7 @@ impl Driver {
             send_tx: None,
             stopped_at: None,
             sender_done: false,
+            connected_at_abort: false,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -380,6 +381,11 @@ impl Driver {
                     body: prost::Message::encode_to_vec(&teardown),
                     kind: call_type::TEARDOWN,
                 });
+            }
+        }
+        if !failover && was_aborted && state.connected_at_abort {
+            if let Some(tx) = &state.send_tx {
+                let _ = tx.send(Outgoing::TeardownAfterAbort);
             }
         }
         if let Some(tx) = &state.send_tx {
