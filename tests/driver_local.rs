@@ -270,7 +270,7 @@ fn reconnects_keep_the_framework_id() {
     for pair in seen[1..].chunks(2) {
         assert_eq!(pair, [Seen::Disconnected, Seen::Reregistered]);
     }
-    assert_eq!(cluster.framework_ids(), [id.clone()]);
+    assert_eq!(cluster.framework_ids(), vec![id.clone()]);
     let state = cluster.state_json();
     assert_eq!(framework(&state, &id).unwrap()["connected"], true);
     driver.stop(false);
