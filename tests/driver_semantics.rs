@@ -732,3 +732,67 @@ fn dropping_the_last_handle_stops_with_failover() {
         .received_of_type(scheduler::call::Type::Teardown)
         .is_empty());
 }
+
+#[test]
+fn calls_after_acknowledgements_wait_for_them() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::with_hook(|driver, seen| {
+        if let Seen::Update(status, _) = seen {
+            if status.task_id.value == "t19" {
+                driver.revive_offers(None).unwrap();
+            }
+        }
+    });
+    let driver = start_with(&master, recorder, &framework_info("t"), true);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    for i in 0..20 {
+        master.push_event(&update_event(
+            &format!("t{i}"),
+            Some("a1"),
+            Some(&[i as u8; 16]),
+        ));
+    }
+    master
+        .wait_received(WAIT, of_type(scheduler::call::Type::Revive))
+        .expect("REVIVE");
+    let kinds: Vec<i32> = master
+        .received()
+        .iter()
+        .filter_map(|r| r.call.r#type)
+        .collect();
+    let ack = scheduler::call::Type::Acknowledge as i32;
+    assert_eq!(kinds.iter().filter(|k| **k == ack).count(), 20);
+    assert_eq!(*kinds.last().unwrap(), scheduler::call::Type::Revive as i32);
+}
+
+#[test]
+fn one_ack_connection_keeps_acknowledgements_in_order() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::new();
+    let driver = start_with(&master, recorder, &framework_info("t"), true);
+    driver.set_option("ack.connections", "1").unwrap();
+    assert!(driver.set_option("ack.connections", "0").is_err());
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    for i in 0..30 {
+        master.push_event(&update_event(
+            &format!("t{i}"),
+            Some("a1"),
+            Some(&[i as u8; 16]),
+        ));
+    }
+    assert!(eventually(WAIT, || {
+        master
+            .received_of_type(scheduler::call::Type::Acknowledge)
+            .len()
+            == 30
+    }));
+    let order: Vec<String> = master
+        .received_of_type(scheduler::call::Type::Acknowledge)
+        .into_iter()
+        .map(|r| r.call.acknowledge.unwrap().task_id.value)
+        .collect();
+    let expected: Vec<String> = (0..30).map(|i| format!("t{i}")).collect();
+    assert_eq!(order, expected);
+}
