@@ -100,7 +100,8 @@ fn run_is_start_plus_join() {
     });
     let driver = start_with(&master, recorder, &framework_info("t"), true);
     assert_eq!(driver.run(), Ok(Status::Stopped));
-    assert!(is_registered(&log.all()));
+    // (The recorder logs the callback after the hook, which stopped the driver, returns.)
+    assert!(log.wait_for(WAIT, is_registered));
     assert_eq!(driver.run(), Ok(Status::Stopped));
 }
 
@@ -756,14 +757,30 @@ fn calls_after_acknowledgements_wait_for_them() {
     master
         .wait_received(WAIT, of_type(scheduler::call::Type::Revive))
         .expect("REVIVE");
-    let kinds: Vec<i32> = master
-        .received()
+    // The REVIVE made inside t19's callback follows the 19 acknowledgements queued
+    // before it; t19's own acknowledgement (sent when the callback returns) follows it.
+    assert!(eventually(WAIT, || {
+        master
+            .received_of_type(scheduler::call::Type::Acknowledge)
+            .len()
+            == 20
+    }));
+    let calls: Vec<scheduler::Call> = master.received().into_iter().map(|r| r.call).collect();
+    let revive_at = calls
         .iter()
-        .filter_map(|r| r.call.r#type)
+        .position(|c| c.r#type == Some(scheduler::call::Type::Revive as i32))
+        .unwrap();
+    let acked_before: Vec<String> = calls[..revive_at]
+        .iter()
+        .filter_map(|c| c.acknowledge.as_ref().map(|a| a.task_id.value.clone()))
         .collect();
-    let ack = scheduler::call::Type::Acknowledge as i32;
-    assert_eq!(kinds.iter().filter(|k| **k == ack).count(), 20);
-    assert_eq!(*kinds.last().unwrap(), scheduler::call::Type::Revive as i32);
+    assert_eq!(acked_before.len(), 19, "{acked_before:?}");
+    assert!(!acked_before.contains(&"t19".to_string()));
+    let after: Vec<String> = calls[revive_at + 1..]
+        .iter()
+        .filter_map(|c| c.acknowledge.as_ref().map(|a| a.task_id.value.clone()))
+        .collect();
+    assert_eq!(after, ["t19"]);
 }
 
 #[test]
