@@ -813,3 +813,62 @@ fn one_ack_connection_keeps_acknowledgements_in_order() {
     let expected: Vec<String> = (0..30).map(|i| format!("t{i}")).collect();
     assert_eq!(order, expected);
 }
+
+#[test]
+fn extension_events_reach_their_callbacks() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::new();
+    let driver = start_with(&master, recorder, &framework_info("t"), true);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    use scheduler::event::Type as T;
+    let inverse = v1::InverseOffer {
+        id: v1::OfferId {
+            value: "io1".into(),
+        },
+        framework_id: v1::FrameworkId { value: "f".into() },
+        ..Default::default()
+    };
+    master.push_event(&scheduler::Event {
+        r#type: Some(T::InverseOffers as i32),
+        inverse_offers: Some(scheduler::event::InverseOffers {
+            inverse_offers: vec![],
+        }),
+        ..Default::default()
+    });
+    master.push_event(&scheduler::Event {
+        r#type: Some(T::InverseOffers as i32),
+        inverse_offers: Some(scheduler::event::InverseOffers {
+            inverse_offers: vec![inverse.clone(), inverse],
+        }),
+        ..Default::default()
+    });
+    master.push_event(&scheduler::Event {
+        r#type: Some(T::RescindInverseOffer as i32),
+        rescind_inverse_offer: Some(scheduler::event::RescindInverseOffer {
+            inverse_offer_id: v1::OfferId {
+                value: "io1".into(),
+            },
+        }),
+        ..Default::default()
+    });
+    master.push_event(&scheduler::Event {
+        r#type: Some(T::UpdateOperationStatus as i32),
+        update_operation_status: Some(scheduler::event::UpdateOperationStatus {
+            status: v1::OperationStatus {
+                state: 1,
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    });
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::OperationStatus)));
+    assert_eq!(
+        no_heartbeats(&log.all())[1..],
+        [
+            Seen::InverseOffers(2),
+            Seen::InverseRescinded,
+            Seen::OperationStatus
+        ]
+    );
+}
