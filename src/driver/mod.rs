@@ -791,3 +791,24 @@ impl Driver {
         self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_handles_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Driver>();
+    }
+
+    #[test]
+    fn error_codes_match_the_abi() {
+        assert_eq!(Error::NullArgument(String::new()).code(), -1);
+        assert_eq!(Error::InvalidArgument(String::new()).code(), -2);
+        assert_eq!(Error::CalledFromCallback(String::new()).code(), -3);
+        assert_eq!(Error::InvalidState(String::new()).code(), -4);
+        assert_eq!(Error::Panic(String::new()).code(), -5);
+        assert_eq!(Status::Running as i32, 2);
+    }
+}

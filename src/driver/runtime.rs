@@ -345,7 +345,8 @@ pub(crate) fn connection_main(shared: Arc<Shared>) {
             AttemptEnd::Failed => backoff.bound_after_failure(),
             AttemptEnd::Lost => backoff.bound_after_loss(),
         };
-        let delay = backoff.jitter(bound);
+        // A floor, so that a zero backoff option cannot make a busy loop of retries.
+        let delay = backoff.jitter(bound).max(Duration::from_millis(5));
         log_at!(
             shared.logger,
             Level::Debug,
