@@ -279,7 +279,21 @@ impl Driver {
         result.or_else(|e| self.fail(e))
     }
 
-    /// Sets an option (see ABI.md); only before `start`.
+    /// Sets an option; only before `start` (afterwards: `Error::InvalidState`; unknown
+    /// key or bad value: `Error::InvalidArgument`). Keys:
+    /// - `suppressed_roles`: comma-separated roles sent as suppressed with SUBSCRIBE.
+    /// - `tls.ca_file`: PEM file of CA certificates trusted for https:// masters.
+    /// - `tls.verify`: `true` (default) / `false` to skip certificate verification.
+    /// - `heartbeat.timeout_factor`: missed heartbeat intervals before the connection
+    ///   counts as lost (default 5).
+    /// - `backoff.initial_ms`, `backoff.max_ms`: registration backoff (default 2000 and
+    ///   60000; also capped at failover_timeout / 10; env MESOS_REGISTRATION_BACKOFF_FACTOR).
+    /// - `request.timeout_ms`: time limit of a call (default 75000).
+    /// - `connect.timeout_ms`: TCP connect limit (default 10000).
+    /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
+    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    ///   1 = every call strictly in order).
+    /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();
         if state.status != Status::NotStarted {
