@@ -33,25 +33,49 @@ fn method_content_type_and_parse_errors() {
     assert_eq!(reply.status, 415);
     let reply = post(&url, Some(JSON), &[], b"{not json");
     assert_eq!(reply.status, 400);
-    assert!(reply.text().starts_with("Failed to parse body into JSON"), "{}", reply.text());
+    assert!(
+        reply.text().starts_with("Failed to parse body into JSON"),
+        "{}",
+        reply.text()
+    );
     let reply = post(&url, Some(PROTOBUF), &[], b"\xff\xff\xff\xff");
     assert_eq!(reply.status, 400);
     assert_eq!(reply.text(), "Failed to parse body into Call protobuf");
     // JSON of the wrong shape.
     let reply = post(&url, Some(JSON), &[], br#"{"type": "NOT_A_TYPE"}"#);
     assert_eq!(reply.status, 400);
-    assert!(reply.text().starts_with("Failed to convert JSON into Call protobuf"));
-    let reply = post(&url, Some(JSON), &[], br#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u"}}}"#);
+    assert!(reply
+        .text()
+        .starts_with("Failed to convert JSON into Call protobuf"));
+    let reply = post(
+        &url,
+        Some(JSON),
+        &[],
+        br#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u"}}}"#,
+    );
     assert_eq!(reply.status, 400);
-    assert!(reply.text().contains("framework_info.name"), "{}", reply.text());
+    assert!(
+        reply.text().contains("framework_info.name"),
+        "{}",
+        reply.text()
+    );
     // Missing type / sub-message.
     let reply = post(&url, Some(JSON), &[], b"{}");
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.text(), "Failed to validate scheduler::Call: Expecting 'type' to be present");
+    assert_eq!(
+        reply.text(),
+        "Failed to validate scheduler::Call: Expecting 'type' to be present"
+    );
     let reply = post(&url, Some(JSON), &[], br#"{"type":"SUBSCRIBE"}"#);
-    assert_eq!(reply.text(), "Failed to validate scheduler::Call: Expecting 'subscribe' to be present");
+    assert_eq!(
+        reply.text(),
+        "Failed to validate scheduler::Call: Expecting 'subscribe' to be present"
+    );
     let reply = post(&url, Some(JSON), &[], br#"{"type":"TEARDOWN"}"#);
-    assert_eq!(reply.text(), "Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
+    assert_eq!(
+        reply.text(),
+        "Failed to validate scheduler::Call: Expecting 'framework_id' to be present"
+    );
     // Protobuf with a required field missing: type=SUBSCRIBE, subscribe={}.
     let reply = post(&url, Some(PROTOBUF), &[], &[0x10, 0x01, 0x1a, 0x00]);
     assert_eq!(reply.status, 400);
@@ -73,15 +97,27 @@ fn subscribe_headers_and_first_events_in_both_encodings() {
         (JSON, None, JSON),
         (JSON, Some("*/*"), JSON),
         (PROTOBUF, Some(PROTOBUF), PROTOBUF),
-        (PROTOBUF, Some("application/x-protobuf, application/json;q=0.5"), JSON),
+        (
+            PROTOBUF,
+            Some("application/x-protobuf, application/json;q=0.5"),
+            JSON,
+        ),
         (JSON, Some("application/*"), JSON),
     ] {
-        let mut stream = Stream::open(&base, &subscribe_call(framework_info("h")), content_type, accept);
+        let mut stream = Stream::open(
+            &base,
+            &subscribe_call(framework_info("h")),
+            content_type,
+            accept,
+        );
         assert_eq!(stream.status, 200);
         assert_eq!(stream.content_type, expected, "accept {accept:?}");
         assert_eq!(stream.stream_id.len(), 36);
         assert_eq!(stream.stream_id.as_bytes()[14], b'4', "UUID v4");
-        let subscribed = stream.expect(event::Type::Subscribed, SECS5).subscribed.unwrap();
+        let subscribed = stream
+            .expect(event::Type::Subscribed, SECS5)
+            .subscribed
+            .unwrap();
         assert_eq!(subscribed.heartbeat_interval_seconds, Some(0.5));
         let info = subscribed.master_info.unwrap();
         assert_eq!(info.ip, 16777343);
@@ -114,11 +150,21 @@ fn subscribe_headers_and_first_events_in_both_encodings() {
         &encode_call(&subscribe_call(framework_info("x")), JSON),
     );
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.text(), "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    assert_eq!(
+        reply.text(),
+        "Subscribe calls should not include the 'Mesos-Stream-Id' header"
+    );
     // framework_id differing from framework_info.id.
     let mut c = subscribe_call(framework_info("x"));
-    c.framework_id = Some(v1::FrameworkId { value: "other".into() });
-    let reply = post(&scheduler_url(&base), Some(PROTOBUF), &[], &c.encode_to_vec());
+    c.framework_id = Some(v1::FrameworkId {
+        value: "other".into(),
+    });
+    let reply = post(
+        &scheduler_url(&base),
+        Some(PROTOBUF),
+        &[],
+        &c.encode_to_vec(),
+    );
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.text(),
@@ -141,9 +187,17 @@ fn call_errors_stream_id_unknown_framework_and_bad_uuid() {
         // No stream id.
         let reply = post(&url, Some(ct), &[], &encode_call(&revive, ct));
         assert_eq!(reply.status, 400);
-        assert_eq!(reply.text(), "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+        assert_eq!(
+            reply.text(),
+            "All non-subscribe calls should include the 'Mesos-Stream-Id' header"
+        );
         // Stale stream id.
-        let reply = post(&url, Some(ct), &[("Mesos-Stream-Id", "00000000-0000-4000-8000-000000000000")], &encode_call(&revive, ct));
+        let reply = post(
+            &url,
+            Some(ct),
+            &[("Mesos-Stream-Id", "00000000-0000-4000-8000-000000000000")],
+            &encode_call(&revive, ct),
+        );
         assert_eq!(reply.status, 400);
         assert!(reply.text().starts_with("The stream ID '00000000-0000-4000-8000-000000000000' included in this request didn't match"));
         // Good call.
@@ -152,8 +206,15 @@ fn call_errors_stream_id_unknown_framework_and_bad_uuid() {
         assert!(reply.body.is_empty());
         // Unknown framework.
         let mut unknown = revive.clone();
-        unknown.framework_id = Some(v1::FrameworkId { value: "nope".into() });
-        let reply = post(&url, Some(ct), &[("Mesos-Stream-Id", &stream.stream_id)], &encode_call(&unknown, ct));
+        unknown.framework_id = Some(v1::FrameworkId {
+            value: "nope".into(),
+        });
+        let reply = post(
+            &url,
+            Some(ct),
+            &[("Mesos-Stream-Id", &stream.stream_id)],
+            &encode_call(&unknown, ct),
+        );
         assert_eq!(reply.status, 400);
         assert_eq!(reply.text(), "Framework cannot be found");
         // Acknowledge with a uuid that is not 16 bytes.
@@ -165,7 +226,10 @@ fn call_errors_stream_id_unknown_framework_and_bad_uuid() {
             })
         });
         assert_eq!(reply.status, 400);
-        assert_eq!(reply.text(), "Failed to validate scheduler::Call: Not a valid UUID");
+        assert_eq!(
+            reply.text(),
+            "Failed to validate scheduler::Call: Not a valid UUID"
+        );
         // Acknowledge with an unknown (valid) uuid: ignored, 202.
         let reply = stream.send(call::Type::Acknowledge, |c| {
             c.acknowledge = Some(call::Acknowledge {
@@ -179,7 +243,10 @@ fn call_errors_stream_id_unknown_framework_and_bad_uuid() {
     // Sub-message missing.
     let reply = stream.send(call::Type::Kill, |_| {});
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.text(), "Failed to validate scheduler::Call: Expecting 'kill' to be present");
+    assert_eq!(
+        reply.text(),
+        "Failed to validate scheduler::Call: Expecting 'kill' to be present"
+    );
     // UNKNOWN call type: 501.
     let reply = stream.send(call::Type::Unknown, |_| {});
     assert_eq!(reply.status, 501);
@@ -187,7 +254,10 @@ fn call_errors_stream_id_unknown_framework_and_bad_uuid() {
     let calls = cluster.received_calls();
     assert!(calls.len() >= 10);
     assert_eq!(calls[0].0, PROTOBUF);
-    assert!(call::Type::Subscribe as i32 == Call::decode(calls[0].1.as_slice()).unwrap().r#type.unwrap());
+    assert!(
+        call::Type::Subscribe as i32
+            == Call::decode(calls[0].1.as_slice()).unwrap().r#type.unwrap()
+    );
 }
 
 #[test]
@@ -206,7 +276,12 @@ fn not_subscribed_after_stream_closes_with_failover_timeout() {
         r#type: Some(call::Type::Revive as i32),
         ..Default::default()
     };
-    let reply = post(&scheduler_url(&base), Some(PROTOBUF), &[("Mesos-Stream-Id", &stream_id)], &revive.encode_to_vec());
+    let reply = post(
+        &scheduler_url(&base),
+        Some(PROTOBUF),
+        &[("Mesos-Stream-Id", &stream_id)],
+        &revive.encode_to_vec(),
+    );
     assert_eq!(reply.status, 403);
     assert_eq!(reply.text(), "Framework is not subscribed");
     assert_eq!(cluster.framework_ids(), vec![id]);

@@ -55,7 +55,10 @@ fn command_tasks_finish_fail_with_env_and_sandbox() {
     assert_eq!(state_of(&finals["ok"]), TaskState::TaskFinished);
     assert_eq!(state_of(&finals["noshell"]), TaskState::TaskFinished);
     assert_eq!(state_of(&finals["fail"]), TaskState::TaskFailed);
-    assert_eq!(finals["fail"].message.as_deref(), Some("Command exited with status 3"));
+    assert_eq!(
+        finals["fail"].message.as_deref(),
+        Some("Command exited with status 3")
+    );
 
     // Sandbox files.
     let state = cluster.state_json();
@@ -71,8 +74,14 @@ fn command_tasks_finish_fail_with_env_and_sandbox() {
     let read = |f: &str| std::fs::read_to_string(std::path::Path::new(&sandbox).join(f)).unwrap();
     assert_eq!(read("stdout"), "out-ok\n");
     assert_eq!(read("stderr"), "err\n");
-    assert_eq!(read("env.txt"), format!("hello {} {}\n", s.framework_id, offer.agent_id.value));
-    assert_eq!(read("pwd.txt").trim(), std::fs::canonicalize(&sandbox).unwrap().to_str().unwrap());
+    assert_eq!(
+        read("env.txt"),
+        format!("hello {} {}\n", s.framework_id, offer.agent_id.value)
+    );
+    assert_eq!(
+        read("pwd.txt").trim(),
+        std::fs::canonicalize(&sandbox).unwrap().to_str().unwrap()
+    );
     // Terminal + acknowledged: the task is unknown now.
     s.send(call::Type::Reconcile, |c| {
         c.reconcile = Some(call::Reconcile {
@@ -84,7 +93,10 @@ fn command_tasks_finish_fail_with_env_and_sandbox() {
     });
     let r = s.expect_update("ok", SECS5);
     assert_eq!(state_of(&r), TaskState::TaskLost);
-    assert_eq!(r.message.as_deref(), Some("Reconciliation: Task is unknown to the agent"));
+    assert_eq!(
+        r.message.as_deref(),
+        Some("Reconciliation: Task is unknown to the agent")
+    );
     let work_dir = cluster.work_dir().to_path_buf();
     assert!(work_dir.exists());
     drop(s);
@@ -95,13 +107,21 @@ fn command_tasks_finish_fail_with_env_and_sandbox() {
 #[test]
 fn kill_with_killing_state_and_grace_escalation() {
     let cluster = start(config());
-    let info = with_capabilities(framework_info("killer"), &[v1::framework_info::capability::Type::TaskKillingState]);
+    let info = with_capabilities(
+        framework_info("killer"),
+        &[v1::framework_info::capability::Type::TaskKillingState],
+    );
     let mut s = Stream::subscribe(&cluster.leader_url(), info);
     let offers = s.offers(SECS5);
     let offer = &offers[0];
     let polite = command_task("polite", offer, "sleep 30", 0.5);
     // Ignores SIGTERM: killed by SIGKILL after the grace period.
-    let mut stubborn = command_task("stubborn", offer, "trap '' TERM; sleep 30 & wait; sleep 30", 0.5);
+    let mut stubborn = command_task(
+        "stubborn",
+        offer,
+        "trap '' TERM; sleep 30 & wait; sleep 30",
+        0.5,
+    );
     stubborn.kill_policy = Some(v1::KillPolicy {
         grace_period: Some(v1::DurationInfo {
             nanoseconds: 300_000_000,
@@ -109,8 +129,14 @@ fn kill_with_killing_state_and_grace_escalation() {
     });
     assert_eq!(launch(&s, &[offer], vec![polite, stubborn]).status, 202);
     for task in ["polite", "stubborn"] {
-        assert_eq!(state_of(&s.update_acked(task, SECS5)), TaskState::TaskStarting);
-        assert_eq!(state_of(&s.update_acked(task, SECS5)), TaskState::TaskRunning);
+        assert_eq!(
+            state_of(&s.update_acked(task, SECS5)),
+            TaskState::TaskStarting
+        );
+        assert_eq!(
+            state_of(&s.update_acked(task, SECS5)),
+            TaskState::TaskRunning
+        );
     }
     std::thread::sleep(Duration::from_millis(200));
     let started = std::time::Instant::now();
@@ -125,15 +151,25 @@ fn kill_with_killing_state_and_grace_escalation() {
         assert_eq!(reply.status, 202);
     }
     for task in ["polite", "stubborn"] {
-        assert_eq!(state_of(&s.update_acked(task, SECS5)), TaskState::TaskKilling);
+        assert_eq!(
+            state_of(&s.update_acked(task, SECS5)),
+            TaskState::TaskKilling
+        );
         let killed = s.update_acked(task, SECS5);
-        assert_eq!(state_of(&killed), TaskState::TaskKilled, "{task}: {:?}", killed.message);
+        assert_eq!(
+            state_of(&killed),
+            TaskState::TaskKilled,
+            "{task}: {:?}",
+            killed.message
+        );
     }
     assert!(started.elapsed() < Duration::from_secs(4));
     // Kill of an unknown task: TASK_LOST through reconciliation.
     s.send(call::Type::Kill, |c| {
         c.kill = Some(call::Kill {
-            task_id: v1::TaskId { value: "ghost".into() },
+            task_id: v1::TaskId {
+                value: "ghost".into(),
+            },
             agent_id: None,
             kill_policy: None,
         })
@@ -144,7 +180,10 @@ fn kill_with_killing_state_and_grace_escalation() {
     assert_eq!(lost.source, Some(Source::Master as i32));
     assert!(lost.uuid.is_none());
     // No processes left behind.
-    assert!(cluster.wait_until(SECS5, |st| st["frameworks"][0]["tasks"].as_array().unwrap().is_empty()));
+    assert!(cluster.wait_until(SECS5, |st| st["frameworks"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .is_empty()));
 }
 
 #[test]
@@ -152,7 +191,15 @@ fn unacknowledged_updates_are_retried_with_the_same_uuid_and_ordered() {
     let cluster = start(config());
     let mut s = Stream::subscribe(&cluster.leader_url(), framework_info("retry"));
     let offers = s.offers(SECS5);
-    assert_eq!(launch(&s, &[&offers[0]], vec![command_task("t", &offers[0], "true", 0.5)]).status, 202);
+    assert_eq!(
+        launch(
+            &s,
+            &[&offers[0]],
+            vec![command_task("t", &offers[0], "true", 0.5)]
+        )
+        .status,
+        202
+    );
     let first = s.expect_update("t", SECS5);
     assert_eq!(state_of(&first), TaskState::TaskStarting);
     // Not acknowledged: the same update comes again (same uuid), nothing newer meanwhile.
@@ -180,7 +227,10 @@ fn unacknowledged_updates_are_retried_with_the_same_uuid_and_ordered() {
     }
     assert_eq!(state_of(&done), TaskState::TaskFinished);
     assert_eq!(s.acknowledge(&done).status, 202);
-    assert!(cluster.wait_until(SECS5, |st| st["frameworks"][0]["tasks"].as_array().unwrap().is_empty()));
+    assert!(cluster.wait_until(SECS5, |st| st["frameworks"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .is_empty()));
 }
 
 #[test]
@@ -190,33 +240,68 @@ fn reconcile_explicit_implicit_and_partition_aware() {
     let mut s = Stream::subscribe(&base, framework_info("rec"));
     let offers = s.offers(SECS5);
     let agent = offers[0].agent_id.clone();
-    launch(&s, &[&offers[0]], vec![command_task("sleeper", &offers[0], "sleep 30", 0.5)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("sleeper", &offers[0], "sleep 30", 0.5)],
+    );
     s.update_acked("sleeper", SECS5);
     s.update_acked("sleeper", SECS5);
     // Implicit.
-    s.send(call::Type::Reconcile, |c| c.reconcile = Some(call::Reconcile::default()));
+    s.send(call::Type::Reconcile, |c| {
+        c.reconcile = Some(call::Reconcile::default())
+    });
     let r = s.expect_update("sleeper", SECS5);
     assert_eq!(state_of(&r), TaskState::TaskRunning);
     assert_eq!(r.reason, Some(Reason::Reconciliation as i32));
-    assert_eq!(r.message.as_deref(), Some("Reconciliation: Latest task state"));
+    assert_eq!(
+        r.message.as_deref(),
+        Some("Reconciliation: Latest task state")
+    );
     assert!(r.uuid.is_none());
     // Explicit: known, unknown on a known agent, unknown without agent.
     s.send(call::Type::Reconcile, |c| {
         c.reconcile = Some(call::Reconcile {
             tasks: vec![
-                call::reconcile::Task { task_id: v1::TaskId { value: "sleeper".into() }, agent_id: None },
-                call::reconcile::Task { task_id: v1::TaskId { value: "x".into() }, agent_id: Some(agent.clone()) },
-                call::reconcile::Task { task_id: v1::TaskId { value: "y".into() }, agent_id: None },
+                call::reconcile::Task {
+                    task_id: v1::TaskId {
+                        value: "sleeper".into(),
+                    },
+                    agent_id: None,
+                },
+                call::reconcile::Task {
+                    task_id: v1::TaskId { value: "x".into() },
+                    agent_id: Some(agent.clone()),
+                },
+                call::reconcile::Task {
+                    task_id: v1::TaskId { value: "y".into() },
+                    agent_id: None,
+                },
             ],
         })
     });
-    assert_eq!(state_of(&s.expect_update("sleeper", SECS5)), TaskState::TaskRunning);
+    assert_eq!(
+        state_of(&s.expect_update("sleeper", SECS5)),
+        TaskState::TaskRunning
+    );
     let x = s.expect_update("x", SECS5);
-    assert_eq!((state_of(&x), x.message.as_deref()), (TaskState::TaskLost, Some("Reconciliation: Task is unknown to the agent")));
+    assert_eq!(
+        (state_of(&x), x.message.as_deref()),
+        (
+            TaskState::TaskLost,
+            Some("Reconciliation: Task is unknown to the agent")
+        )
+    );
     let y = s.expect_update("y", SECS5);
-    assert_eq!((state_of(&y), y.message.as_deref()), (TaskState::TaskLost, Some("Reconciliation: Task is unknown")));
+    assert_eq!(
+        (state_of(&y), y.message.as_deref()),
+        (TaskState::TaskLost, Some("Reconciliation: Task is unknown"))
+    );
     // Partition-aware framework (JSON this time): GONE / UNKNOWN.
-    let info = with_capabilities(framework_info("pa"), &[v1::framework_info::capability::Type::PartitionAware]);
+    let info = with_capabilities(
+        framework_info("pa"),
+        &[v1::framework_info::capability::Type::PartitionAware],
+    );
     let mut p = Stream::open(&base, &subscribe_call(info), JSON, None);
     p.expect(event::Type::Subscribed, SECS5);
     let mut c = mesos_sched::proto::scheduler::Call {
@@ -224,15 +309,24 @@ fn reconcile_explicit_implicit_and_partition_aware() {
         r#type: Some(call::Type::Reconcile as i32),
         reconcile: Some(call::Reconcile {
             tasks: vec![
-                call::reconcile::Task { task_id: v1::TaskId { value: "x".into() }, agent_id: Some(agent.clone()) },
-                call::reconcile::Task { task_id: v1::TaskId { value: "y".into() }, agent_id: None },
+                call::reconcile::Task {
+                    task_id: v1::TaskId { value: "x".into() },
+                    agent_id: Some(agent.clone()),
+                },
+                call::reconcile::Task {
+                    task_id: v1::TaskId { value: "y".into() },
+                    agent_id: None,
+                },
             ],
         }),
         ..Default::default()
     };
     assert_eq!(p.call(&c, JSON).status, 202);
     assert_eq!(state_of(&p.expect_update("x", SECS5)), TaskState::TaskGone);
-    assert_eq!(state_of(&p.expect_update("y", SECS5)), TaskState::TaskUnknown);
+    assert_eq!(
+        state_of(&p.expect_update("y", SECS5)),
+        TaskState::TaskUnknown
+    );
     c.reconcile = Some(call::Reconcile::default());
     assert_eq!(p.call(&c, JSON).status, 202);
 }
@@ -243,7 +337,11 @@ fn message_echo_and_executor_shutdown() {
     let mut s = Stream::subscribe(&cluster.leader_url(), framework_info("msg"));
     let offers = s.offers(SECS5);
     let agent = offers[0].agent_id.clone();
-    launch(&s, &[&offers[0]], vec![command_task("m", &offers[0], "sleep 30", 0.5)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("m", &offers[0], "sleep 30", 0.5)],
+    );
     s.update_acked("m", SECS5);
     s.update_acked("m", SECS5);
     let reply = s.send(call::Type::Message, |c| {
@@ -282,23 +380,37 @@ fn invalid_launches() {
     assert_eq!(offers.len(), 2, "one offer per agent, one event");
     assert_ne!(offers[0].id, offers[1].id);
     // Too many resources -> TASK_ERROR REASON_TASK_INVALID.
-    launch(&s, &[&offers[0]], vec![command_task("big", &offers[0], "true", 64.0)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("big", &offers[0], "true", 64.0)],
+    );
     let e = s.expect_update("big", SECS5);
     assert_eq!(state_of(&e), TaskState::TaskError);
     assert_eq!(e.reason, Some(Reason::TaskInvalid as i32));
     assert_eq!(e.source, Some(Source::Master as i32));
     // The offer is used up: launching on it again -> TASK_LOST REASON_INVALID_OFFERS.
-    launch(&s, &[&offers[0]], vec![command_task("late", &offers[0], "true", 1.0)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("late", &offers[0], "true", 1.0)],
+    );
     let l = s.expect_update("late", SECS5);
     assert_eq!(state_of(&l), TaskState::TaskLost);
     assert_eq!(l.reason, Some(Reason::InvalidOffers as i32));
     assert!(l.uuid.is_none());
-    assert!(l.message.unwrap().starts_with("Task launched with invalid offers"));
+    assert!(l
+        .message
+        .unwrap()
+        .starts_with("Task launched with invalid offers"));
     // Duplicate task id within one launch: the second is TASK_ERROR.
     launch(
         &s,
         &[&offers[1]],
-        vec![command_task("dup", &offers[1], "sleep 5", 0.5), command_task("dup", &offers[1], "sleep 5", 0.5)],
+        vec![
+            command_task("dup", &offers[1], "sleep 5", 0.5),
+            command_task("dup", &offers[1], "sleep 5", 0.5),
+        ],
     );
     let mut states = Vec::new();
     for _ in 0..2 {
@@ -308,7 +420,14 @@ fn invalid_launches() {
     // Offers on two agents in one ACCEPT -> invalid offers.
     let more = s.offers(Duration::from_secs(8));
     if more.len() >= 2 && more[0].agent_id != more[1].agent_id {
-        launch(&s, &[&more[0], &more[1]], vec![command_task("two", &more[0], "true", 0.1)]);
-        assert_eq!(state_of(&s.expect_update("two", SECS5)), TaskState::TaskLost);
+        launch(
+            &s,
+            &[&more[0], &more[1]],
+            vec![command_task("two", &more[0], "true", 0.1)],
+        );
+        assert_eq!(
+            state_of(&s.expect_update("two", SECS5)),
+            TaskState::TaskLost
+        );
     }
 }

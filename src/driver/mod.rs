@@ -238,6 +238,7 @@ impl Driver {
             stopped_at: None,
             sender_done: false,
             connected_at_abort: false,
+            teardown_agent: None,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -466,9 +467,9 @@ impl Driver {
                 break;
             }
         }
-        let call_agent = state.call_agent.take();
+        let agents = [state.call_agent.take(), state.teardown_agent.take()];
         drop(state);
-        if let Some(agent) = call_agent {
+        for agent in agents.into_iter().flatten() {
             agent.shutdown();
         }
         self.shared.close_stream();

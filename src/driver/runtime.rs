@@ -90,6 +90,8 @@ pub(crate) struct State {
     pub sender_done: bool,
     /// The driver was subscribed when it was aborted (a later stop(false) tears down).
     pub connected_at_abort: bool,
+    /// The short-lived subscription of a teardown after abort.
+    pub teardown_agent: Option<ureq::Agent>,
 }
 
 pub(crate) struct Shared {
@@ -868,6 +870,8 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
             .ok_or_else(|| "no leading master".to_string())?;
         let body = calls::subscribe_call(framework_info, Some(&framework_id), Vec::new(), None);
         let stream_agent = transport.stream_agent();
+        // Dropping the driver interrupts this too (see `Driver::release`).
+        shared.lock().teardown_agent = Some(stream_agent.clone());
         let endpoint = format!("{leader}{SCHEDULER_PATH}");
         let subscription = transport
             .subscribe(&stream_agent, &endpoint, &body)
@@ -917,6 +921,7 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
         drop(done);
         result
     })();
+    shared.lock().teardown_agent = None;
     match result {
         Ok(()) => log_at!(
             shared.logger,

@@ -114,7 +114,10 @@ pub fn framework_info(name: &str) -> v1::FrameworkInfo {
     }
 }
 
-pub fn with_capabilities(mut info: v1::FrameworkInfo, caps: &[v1::framework_info::capability::Type]) -> v1::FrameworkInfo {
+pub fn with_capabilities(
+    mut info: v1::FrameworkInfo,
+    caps: &[v1::framework_info::capability::Type],
+) -> v1::FrameworkInfo {
     for cap in caps {
         info.capabilities.push(v1::framework_info::Capability {
             r#type: Some(*cap as i32),
@@ -230,7 +233,10 @@ impl Stream {
 
     fn peek_subscribed(&mut self) -> Option<String> {
         let event = self.next(Duration::from_secs(5))?;
-        let id = event.subscribed.as_ref().map(|s| s.framework_id.value.clone());
+        let id = event
+            .subscribed
+            .as_ref()
+            .map(|s| s.framework_id.value.clone());
         self.queue.push_front(event);
         id
     }
@@ -255,8 +261,10 @@ impl Stream {
                 for record in records {
                     self.raw_records.push(record.to_vec());
                     let event = if self.content_type == JSON {
-                        let value: serde_json::Value = serde_json::from_slice(&record).expect("JSON event");
-                        let bytes = protojson::json_to_protobuf(protojson::EVENT, &value).expect("event JSON maps");
+                        let value: serde_json::Value =
+                            serde_json::from_slice(&record).expect("JSON event");
+                        let bytes = protojson::json_to_protobuf(protojson::EVENT, &value)
+                            .expect("event JSON maps");
                         Event::decode(bytes.as_slice()).expect("event decodes")
                     } else {
                         Event::decode(record.as_ref()).expect("event decodes")
@@ -374,7 +382,10 @@ impl Stream {
     }
 
     pub fn offers(&mut self, timeout: Duration) -> Vec<v1::Offer> {
-        self.expect(event::Type::Offers, timeout).offers.unwrap().offers
+        self.expect(event::Type::Offers, timeout)
+            .offers
+            .unwrap()
+            .offers
     }
 }
 
