@@ -86,6 +86,7 @@ pub(crate) struct State {
     pub attempt_leader: Option<String>,
     pub dispatch_tx: Option<mpsc::Sender<Dispatch>>,
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
+    /// After a stop: when the monitor closes a stream the sender has not closed yet.
     pub stopped_at: Option<Instant>,
     pub sender_done: bool,
     /// The driver was subscribed when it was aborted (a later stop(false) tears down).
@@ -592,11 +593,16 @@ fn handle_record(
         | event_type::RESCIND_INVERSE_OFFER
         | event_type::UPDATE_OPERATION_STATUS => {
             let state = shared.lock();
-            if state.status != Status::Running {
-                return Ok(false);
+            match state.status {
+                Status::Running => {
+                    Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
+                    Ok(true)
+                }
+                // After stop() the sender closes the stream once the calls queued before
+                // (TEARDOWN above all) are out; until then events are just dropped.
+                Status::Stopped => Ok(true),
+                _ => Ok(false),
             }
-            Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
-            Ok(true)
         }
         other => {
             log_at!(
@@ -623,7 +629,7 @@ pub(crate) fn monitor_main(shared: Arc<Shared>) {
             if state.status == Status::Stopped {
                 let grace_over = state
                     .stopped_at
-                    .is_some_and(|at| at.elapsed() > Duration::from_secs(1));
+                    .is_some_and(|deadline| Instant::now() >= deadline);
                 if grace_over && stream_open {
                     reason = Some("driver stopped".to_string());
                 }
