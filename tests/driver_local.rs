@@ -285,7 +285,22 @@ fn local_master_string_runs_an_in_process_cluster() {
     let driver = driver_on("local", recorder, &framework_info("local"), true);
     driver.start();
     assert!(log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished)));
+    let master_info = log
+        .all()
+        .into_iter()
+        .find_map(|s| match s {
+            Seen::Registered { master_info, .. } => Some(master_info),
+            _ => None,
+        })
+        .unwrap();
+    let port = v1::MasterInfo::decode(master_info.as_slice()).unwrap().port as u16;
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     assert_eq!(driver.stop(false), Status::Stopped);
+    // The cluster belongs to the driver: it goes away with it.
+    drop(driver);
+    assert!(eventually(Duration::from_secs(5), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+    }));
 }
 
 #[test]
