@@ -713,11 +713,11 @@ impl AckLanes {
     }
 }
 
-/// Sends calls in order on keep-alive connections. Acknowledgements may overlap each
-/// other on `ack_lanes` connections (they are independent: the master sends a task's
-/// next update only after the previous one is acknowledged); every other call waits for
-/// the acknowledgements queued before it and is sent alone, so no call overtakes another
-/// call that is not an acknowledgement.
+/// Sends calls in order on one keep-alive connection. With `ack.connections` > 1,
+/// acknowledgements may overlap each other on that many extra connections (they are
+/// independent: the master sends a task's next update only after the previous one is
+/// acknowledged); every other call then waits for the acknowledgements queued before it
+/// and is sent alone, so no call overtakes another call that is not an acknowledgement.
 pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
     let agent = transport.call_agent();
     let lanes_wanted = shared.lock().options.ack_lanes.max(1);
@@ -729,8 +729,10 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
         in_flight: Mutex::new(0),
         idle: Condvar::new(),
     };
+    // With one connection wanted, acknowledgements go out inline like every other call.
+    let lane_threads = if lanes_wanted > 1 { lanes_wanted } else { 0 };
     std::thread::scope(|scope| {
-        for _ in 0..lanes_wanted {
+        for _ in 0..lane_threads {
             // Lanes inherit this thread's blocked signal mask.
             let (shared, transport, agent, lanes, lane_rx) =
                 (&shared, &transport, &agent, &lanes, &lane_rx);
@@ -747,7 +749,9 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
         }
         while let Ok(item) = rx.recv() {
             match item {
-                Outgoing::Call { body, kind } if kind == call_type::ACKNOWLEDGE => {
+                Outgoing::Call { body, kind }
+                    if kind == call_type::ACKNOWLEDGE && lane_threads > 0 =>
+                {
                     *lanes.in_flight.lock() += 1;
                     if let Some(queue) = &*lanes.queue.lock() {
                         let _ = queue.send(body);
