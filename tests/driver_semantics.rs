@@ -874,3 +874,30 @@ fn extension_events_reach_their_callbacks() {
         ]
     );
 }
+
+#[test]
+fn a_panicking_callback_aborts_the_driver() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::with_hook(|_driver, seen| {
+        if matches!(seen, Seen::Offers(_)) {
+            panic!("scheduler bug");
+        }
+    });
+    let driver = start_with(&master, recorder, &framework_info("t"), true);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Offers as i32),
+        offers: Some(scheduler::event::Offers {
+            offers: vec![v1::Offer::default()],
+        }),
+        ..Default::default()
+    });
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    assert!(
+        driver.last_error().contains("scheduler bug"),
+        "{}",
+        driver.last_error()
+    );
+    assert!(master.wait_open_streams(0, Duration::from_secs(2)));
+}

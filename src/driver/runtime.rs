@@ -950,35 +950,70 @@ pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>)
     };
     let driver = Driver::internal(shared.clone());
     while let Ok(item) = rx.recv() {
-        let status = shared.lock().status;
-        match item {
-            Dispatch::Exit => break,
-            Dispatch::Error {
-                message,
-                abort_first,
-            } => {
-                if abort_first {
-                    if shared.abort() != Status::Aborted || status != Status::Running {
-                        continue;
-                    }
-                } else if status != Status::Aborted {
-                    continue;
-                }
-                scheduler.error(&driver, &message);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch_one(&shared, &driver, scheduler.as_mut(), item)
+        }));
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(panic) => {
+                // A panicking callback must not leave join() waiting forever on a driver
+                // whose callbacks can no longer run: abort, like a fatal error.
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                let message = format!("a scheduler callback panicked: {what}");
+                log_at!(
+                    shared.logger,
+                    Level::Error,
+                    "{message}; aborting the driver"
+                );
+                shared.record_error(&message);
+                shared.abort();
+                break;
             }
-            _ if status != Status::Running => {}
-            Dispatch::Registered {
-                framework_id,
-                master_info,
-            } => scheduler.registered(&driver, &framework_id, &master_info),
-            Dispatch::Reregistered { master_info } => scheduler.reregistered(&driver, &master_info),
-            Dispatch::Disconnected => scheduler.disconnected(&driver),
-            Dispatch::SyntheticUpdate(status) => scheduler.status_update(&driver, &status),
-            Dispatch::Event(event) => deliver(&shared, &driver, scheduler.as_mut(), *event),
         }
     }
-    drop(scheduler);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(scheduler)));
     log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
+}
+
+/// Delivers one item; false when the dispatcher should exit.
+fn dispatch_one(
+    shared: &Arc<Shared>,
+    driver: &Driver,
+    scheduler: &mut dyn Scheduler,
+    item: Dispatch,
+) -> bool {
+    let status = shared.lock().status;
+    match item {
+        Dispatch::Exit => return false,
+        Dispatch::Error {
+            message,
+            abort_first,
+        } => {
+            let deliver = if abort_first {
+                status == Status::Running && shared.abort() == Status::Aborted
+            } else {
+                status == Status::Aborted
+            };
+            if deliver {
+                scheduler.error(driver, &message);
+            }
+        }
+        _ if status != Status::Running => {}
+        Dispatch::Registered {
+            framework_id,
+            master_info,
+        } => scheduler.registered(driver, &framework_id, &master_info),
+        Dispatch::Reregistered { master_info } => scheduler.reregistered(driver, &master_info),
+        Dispatch::Disconnected => scheduler.disconnected(driver),
+        Dispatch::SyntheticUpdate(status) => scheduler.status_update(driver, &status),
+        Dispatch::Event(event) => deliver(shared, driver, scheduler, *event),
+    }
+    true
 }
 
 fn deliver(
