@@ -501,3 +501,43 @@ fn a_call_past_the_request_timeout_is_reported_not_fatal() {
     assert_eq!(driver.status(), Status::Running);
     driver.stop(false);
 }
+
+#[test]
+fn a_second_driver_with_the_same_id_takes_over() {
+    let cluster = cluster(|_| {});
+    let mut info = framework_info("twice");
+    info.failover_timeout = Some(60.0);
+    let (recorder, first_log) = Recorder::new();
+    let first = driver_on(&cluster.leader_url(), recorder, &info, true);
+    first.start();
+    assert!(first_log.wait_for(WAIT, is_registered));
+    info.id = Some(v1::FrameworkId {
+        value: registered_id(&first_log),
+    });
+    let (recorder, second_log) = Recorder::new();
+    let second = driver_on(&cluster.leader_url(), recorder, &info, true);
+    second.start();
+    assert!(second_log.wait_for(WAIT, is_registered));
+    assert!(first_log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(first.join(), Ok(Status::Aborted));
+    let error = first_log
+        .all()
+        .into_iter()
+        .find(|s| matches!(s, Seen::Error { .. }))
+        .unwrap();
+    assert_eq!(
+        error,
+        Seen::Error {
+            message: "Framework failed over".into(),
+            status_during: Status::Aborted
+        }
+    );
+    // The first driver does not come back to steal it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(second.status(), Status::Running);
+    assert!(!second_log.all().contains(&Seen::Disconnected));
+    // Dropping the aborted first driver tears nothing down.
+    drop(first);
+    assert_eq!(cluster.framework_ids().len(), 1);
+    second.stop(false);
+}
