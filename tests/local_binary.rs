@@ -47,18 +47,37 @@ fn help_documents_every_flag() {
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     for flag in [
-        "--ip", "--port", "--masters", "--agents", "--resources", "--heartbeat-interval",
-        "--authenticate", "--simulate", "--work-dir", "--keep-work-dir", "--tls-cert",
-        "--tls-key", "--zk", "--log-level", "--admin", "--status-update-retry",
+        "--ip",
+        "--port",
+        "--masters",
+        "--agents",
+        "--resources",
+        "--heartbeat-interval",
+        "--authenticate",
+        "--simulate",
+        "--work-dir",
+        "--keep-work-dir",
+        "--tls-cert",
+        "--tls-key",
+        "--zk",
+        "--log-level",
+        "--admin",
+        "--status-update-retry",
     ] {
         assert!(help.contains(flag), "{flag} documented");
     }
     let bad = Command::new(BIN).arg("--bogus").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown flag"));
-    let bad = Command::new(BIN).args(["--resources", "cpus:x", "--port", "0"]).output().unwrap();
+    let bad = Command::new(BIN)
+        .args(["--resources", "cpus:x", "--port", "0"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    let zk = Command::new(BIN).args(["--zk", "zk://127.0.0.1:2181/mesos", "--port", "0"]).output().unwrap();
+    let zk = Command::new(BIN)
+        .args(["--zk", "zk://127.0.0.1:2181/mesos", "--port", "0"])
+        .output()
+        .unwrap();
     assert!(!zk.status.success());
     assert!(String::from_utf8_lossy(&zk.stderr).contains("ZooKeeper"));
 }
@@ -68,8 +87,19 @@ fn serves_admin_faults_and_shuts_down_cleanly() {
     let work = std::env::temp_dir().join(format!("mesos-local-bin-test-{}", std::process::id()));
     let work_str = work.to_str().unwrap().to_string();
     let mut running = run(&[
-        "--port", "0", "--admin", "--heartbeat-interval", "0.5", "--agents", "1",
-        "--work-dir", &work_str, "--log-level", "off", "--masters", "2",
+        "--port",
+        "0",
+        "--admin",
+        "--heartbeat-interval",
+        "0.5",
+        "--agents",
+        "1",
+        "--work-dir",
+        &work_str,
+        "--log-level",
+        "off",
+        "--masters",
+        "2",
     ]);
     let base = running.url.clone();
     assert_eq!(get(&format!("{base}/health")).status, 200);
@@ -77,10 +107,15 @@ fn serves_admin_faults_and_shuts_down_cleanly() {
     info.failover_timeout = Some(3600.0);
     let mut s = Stream::subscribe(&base, info.clone());
     let offers = s.offers(SECS5);
-    launch(&s, &[&offers[0]], vec![command_task("sleeper", &offers[0], "sleep 60", 0.5)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("sleeper", &offers[0], "sleep 60", 0.5)],
+    );
     s.update_acked("sleeper", SECS5);
     s.update_acked("sleeper", SECS5);
-    let state: serde_json::Value = serde_json::from_slice(&get(&format!("{base}/state")).body).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_slice(&get(&format!("{base}/state")).body).unwrap();
     let pid = state["frameworks"][0]["tasks"][0]["pid"].as_u64().unwrap();
     // Admin: close the streams; the client sees EOF.
     let admin = |path: &str| post(&format!("{base}/admin/faults/{path}"), None, &[], b"");
@@ -92,18 +127,34 @@ fn serves_admin_faults_and_shuts_down_cleanly() {
     let mut s = Stream::subscribe(&base, info.clone());
     assert_eq!(admin("error?message=bad%20things").status, 200);
     let events = s.drain_to_end(SECS5);
-    assert_eq!(events.last().unwrap().error.as_ref().unwrap().message, "bad things");
+    assert_eq!(
+        events.last().unwrap().error.as_ref().unwrap().message,
+        "bad things"
+    );
     // Call failures and leader change.
     assert_eq!(admin("fail_calls?status=503&ms=300").status, 200);
-    let reply = post(&scheduler_url(&base), Some(PROTOBUF), &[], &encode_call(&subscribe_call(info.clone()), PROTOBUF));
+    let reply = post(
+        &scheduler_url(&base),
+        Some(PROTOBUF),
+        &[],
+        &encode_call(&subscribe_call(info.clone()), PROTOBUF),
+    );
     assert_eq!(reply.status, 503);
     std::thread::sleep(Duration::from_millis(350));
     assert_eq!(admin("change_leader?to=1").status, 200);
     assert_eq!(admin("change_leader?to=9").status, 400);
-    let reply = post(&scheduler_url(&base), Some(PROTOBUF), &[], &encode_call(&subscribe_call(info.clone()), PROTOBUF));
+    let reply = post(
+        &scheduler_url(&base),
+        Some(PROTOBUF),
+        &[],
+        &encode_call(&subscribe_call(info.clone()), PROTOBUF),
+    );
     assert_eq!(reply.status, 307);
     assert_eq!(admin("nope").status, 404);
-    assert_eq!(get(&format!("{base}/admin/faults/close_streams")).status, 405);
+    assert_eq!(
+        get(&format!("{base}/admin/faults/close_streams")).status,
+        405
+    );
     let agent_id = offers[0].agent_id.value.clone();
     assert_eq!(admin("lose_agent?id=unknown").status, 400);
     // SIGTERM: tasks killed, work dir removed, exit 0.
@@ -123,7 +174,10 @@ fn serves_admin_faults_and_shuts_down_cleanly() {
     assert_eq!(status.code(), Some(0));
     assert!(!work.exists(), "work dir removed");
     std::thread::sleep(Duration::from_millis(100));
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "task killed");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "task killed"
+    );
     let _ = (agent_id, event::Type::Heartbeat, v1::TaskState::TaskRunning);
 }
 
@@ -131,15 +185,33 @@ fn serves_admin_faults_and_shuts_down_cleanly() {
 fn simulate_flag_and_keep_work_dir() {
     let work = std::env::temp_dir().join(format!("mesos-local-bin-keep-{}", std::process::id()));
     let work_str = work.to_str().unwrap().to_string();
-    let mut running = run(&["--port", "0", "--simulate=50", "--work-dir", &work_str, "--keep-work-dir"]);
+    let mut running = run(&[
+        "--port",
+        "0",
+        "--simulate=50",
+        "--work-dir",
+        &work_str,
+        "--keep-work-dir",
+    ]);
     let mut s = Stream::subscribe(&running.url, framework_info("sim"));
     let offers = s.offers(SECS5);
-    launch(&s, &[&offers[0]], vec![command_task("quick", &offers[0], "exit 1", 0.5)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("quick", &offers[0], "exit 1", 0.5)],
+    );
     let mut last = s.update_acked("quick", SECS5);
-    while !matches!(state_of(&last), v1::TaskState::TaskFinished | v1::TaskState::TaskFailed) {
+    while !matches!(
+        state_of(&last),
+        v1::TaskState::TaskFinished | v1::TaskState::TaskFailed
+    ) {
         last = s.update_acked("quick", SECS5);
     }
-    assert_eq!(state_of(&last), v1::TaskState::TaskFinished, "simulated: the command is not run");
+    assert_eq!(
+        state_of(&last),
+        v1::TaskState::TaskFinished,
+        "simulated: the command is not run"
+    );
     // SAFETY: signalling our own child.
     unsafe {
         libc::kill(running.child.id() as i32, libc::SIGINT);

@@ -29,7 +29,9 @@ fn raw_subscribe(base: &str, info: v1::FrameworkInfo) -> (TcpStream, String) {
     )
     .unwrap();
     socket.write_all(&body).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -80,7 +82,11 @@ fn close_reset_and_cut_streams() {
     assert!(s.error.is_some(), "truncated stream reported");
     // The master still serves and the frameworks are only disconnected.
     assert_eq!(cluster.framework_ids().len(), 3);
-    assert!(cluster.wait_until(SECS5, |st| st["frameworks"].as_array().unwrap().iter().all(|f| f["connected"] == false)));
+    assert!(cluster.wait_until(SECS5, |st| st["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["connected"] == false)));
 }
 
 #[test]
@@ -136,7 +142,10 @@ fn fail_and_delay_calls_then_no_leader_window() {
     std::thread::sleep(Duration::from_secs(1));
     cluster.no_leader_for(Duration::from_millis(300));
     let reply = post(&url, Some(PROTOBUF), &[], &body);
-    assert_eq!((reply.status, reply.text().as_str()), (503, "No leader elected"));
+    assert_eq!(
+        (reply.status, reply.text().as_str()),
+        (503, "No leader elected")
+    );
     std::thread::sleep(Duration::from_millis(350));
     assert_eq!(s.call(&revive, PROTOBUF).status, 202);
 }
@@ -160,19 +169,32 @@ fn inject_error_event_and_raw_bytes() {
     };
     cluster.inject_event(&p.framework_id, &msg.encode_to_vec());
     cluster.inject_event(&j.framework_id, &msg.encode_to_vec());
-    assert_eq!(p.expect(event::Type::Message, SECS5).message.unwrap().data, b"injected");
-    assert_eq!(j.expect(event::Type::Message, SECS5).message.unwrap().data, b"injected");
+    assert_eq!(
+        p.expect(event::Type::Message, SECS5).message.unwrap().data,
+        b"injected"
+    );
+    assert_eq!(
+        j.expect(event::Type::Message, SECS5).message.unwrap().data,
+        b"injected"
+    );
     let raw = j.raw_records.last().unwrap();
     let json: serde_json::Value = serde_json::from_slice(raw).unwrap();
     assert_eq!(json["message"]["data"], "aW5qZWN0ZWQ=");
     // Raw garbage into the body: the client's RecordIO decoder fails.
     cluster.inject_raw(&p.framework_id, b"xyz\n");
     p.drain_to_end(SECS5);
-    assert!(p.error.as_deref().unwrap_or("").contains("RecordIO"), "{:?}", p.error);
+    assert!(
+        p.error.as_deref().unwrap_or("").contains("RecordIO"),
+        "{:?}",
+        p.error
+    );
     // ERROR to everybody, then EOF.
     cluster.inject_error("injected failure");
     let events = j.drain_to_end(SECS5);
-    assert_eq!(events.last().unwrap().error.as_ref().unwrap().message, "injected failure");
+    assert_eq!(
+        events.last().unwrap().error.as_ref().unwrap().message,
+        "injected failure"
+    );
     assert!(j.ended && j.error.is_none());
 }
 
@@ -181,13 +203,20 @@ fn lose_agent_tasks_lost_failure_and_rescind() {
     let cluster = start(config());
     let base = cluster.leader_url();
     let mut s = Stream::subscribe(&base, kept("plain"));
-    let info = with_capabilities(kept("pa"), &[v1::framework_info::capability::Type::PartitionAware]);
+    let info = with_capabilities(
+        kept("pa"),
+        &[v1::framework_info::capability::Type::PartitionAware],
+    );
     let mut pa = Stream::subscribe(&base, info);
     let offers = s.offers(SECS5);
     // s holds both agents' offers; launch on one, keep the other outstanding.
     let used = &offers[0];
     let outstanding = &offers[1];
-    launch(&s, &[used], vec![command_task("doomed", used, "sleep 30", 0.5)]);
+    launch(
+        &s,
+        &[used],
+        vec![command_task("doomed", used, "sleep 30", 0.5)],
+    );
     s.update_acked("doomed", SECS5);
     s.update_acked("doomed", SECS5);
     let _ = pa.next(Duration::from_millis(100));
@@ -197,11 +226,21 @@ fn lose_agent_tasks_lost_failure_and_rescind() {
     let failure = s.expect(event::Type::Failure, SECS5).failure.unwrap();
     assert_eq!(failure.agent_id.unwrap(), outstanding.agent_id);
     assert!(failure.executor_id.is_none());
-    assert_eq!(pa.expect(event::Type::Failure, SECS5).failure.unwrap().agent_id.unwrap(), outstanding.agent_id);
+    assert_eq!(
+        pa.expect(event::Type::Failure, SECS5)
+            .failure
+            .unwrap()
+            .agent_id
+            .unwrap(),
+        outstanding.agent_id
+    );
     cluster.lose_agent(&used.agent_id.value);
     let lost = s.expect_update("doomed", SECS5);
     assert_eq!(state_of(&lost), v1::TaskState::TaskLost);
-    assert_eq!(lost.reason, Some(v1::task_status::Reason::AgentRemoved as i32));
+    assert_eq!(
+        lost.reason,
+        Some(v1::task_status::Reason::AgentRemoved as i32)
+    );
     assert_eq!(lost.source, Some(v1::task_status::Source::Master as i32));
     assert!(lost.uuid.is_none());
     assert_eq!(cluster.agent_ids().len(), 0);
@@ -209,7 +248,9 @@ fn lose_agent_tasks_lost_failure_and_rescind() {
     pa.send(call::Type::Reconcile, |c| {
         c.reconcile = Some(call::Reconcile {
             tasks: vec![call::reconcile::Task {
-                task_id: v1::TaskId { value: "gone".into() },
+                task_id: v1::TaskId {
+                    value: "gone".into(),
+                },
                 agent_id: Some(used.agent_id.clone()),
             }],
         })
@@ -226,34 +267,64 @@ fn several_masters_redirect_and_leader_change() {
     });
     let urls = cluster.master_urls();
     assert_eq!(urls.len(), 3);
-    let ports: Vec<u16> = urls.iter().map(|u| u.rsplit(':').next().unwrap().parse().unwrap()).collect();
+    let ports: Vec<u16> = urls
+        .iter()
+        .map(|u| u.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(ports[1], ports[0] + 1);
     assert_eq!(ports[2], ports[0] + 2);
     assert_eq!(cluster.leader_url(), urls[0]);
     let body = encode_call(&subscribe_call(framework_info("m")), PROTOBUF);
     for url in &urls[1..] {
-        let reply = post(&format!("{url}/api/v1/scheduler"), Some(PROTOBUF), &[], &body);
+        let reply = post(
+            &format!("{url}/api/v1/scheduler"),
+            Some(PROTOBUF),
+            &[],
+            &body,
+        );
         assert_eq!(reply.status, 307);
-        assert_eq!(reply.header("Location").unwrap(), format!("//127.0.0.1:{}/master/api/v1/scheduler", ports[0]));
+        assert_eq!(
+            reply.header("Location").unwrap(),
+            format!("//127.0.0.1:{}/master/api/v1/scheduler", ports[0])
+        );
     }
     let mut s = Stream::subscribe(&urls[0], kept("m"));
     let offers = s.offers(SECS5);
-    launch(&s, &[&offers[0]], vec![command_task("survivor", &offers[0], "sleep 30", 0.5)]);
+    launch(
+        &s,
+        &[&offers[0]],
+        vec![command_task("survivor", &offers[0], "sleep 30", 0.5)],
+    );
     s.update_acked("survivor", SECS5);
     s.update_acked("survivor", SECS5);
     cluster.change_leader(2);
     s.drain_to_end(SECS5);
     assert!(s.ended, "old leader closed the stream");
-    let reply = post(&format!("{}/api/v1/scheduler", urls[0]), Some(PROTOBUF), &[], &body);
+    let reply = post(
+        &format!("{}/api/v1/scheduler", urls[0]),
+        Some(PROTOBUF),
+        &[],
+        &body,
+    );
     assert_eq!(reply.status, 307);
-    assert!(reply.header("Location").unwrap().contains(&ports[2].to_string()));
+    assert!(reply
+        .header("Location")
+        .unwrap()
+        .contains(&ports[2].to_string()));
     // Re-subscribe with the id on the new leader (at the path the Location names).
     let mut info = kept("m");
     info.id = s.fid();
-    let mut again = Stream::open(&format!("{}/master", urls[2]), &subscribe_call(info), PROTOBUF, Some(PROTOBUF));
+    let mut again = Stream::open(
+        &format!("{}/master", urls[2]),
+        &subscribe_call(info),
+        PROTOBUF,
+        Some(PROTOBUF),
+    );
     assert_eq!(again.status, 200);
     assert_eq!(again.framework_id, s.framework_id);
-    again.send(call::Type::Reconcile, |c| c.reconcile = Some(call::Reconcile::default()));
+    again.send(call::Type::Reconcile, |c| {
+        c.reconcile = Some(call::Reconcile::default())
+    });
     let r = again.expect_update("survivor", SECS5);
     assert_eq!(state_of(&r), v1::TaskState::TaskRunning);
     // ZooKeeper hook pieces.
@@ -263,16 +334,32 @@ fn several_masters_redirect_and_leader_change() {
     assert_eq!(json["pid"], format!("master@127.0.0.1:{}", ports[2]));
     assert_eq!(json["address"]["ip"], "127.0.0.1");
     cluster.set_leader(None);
-    assert_eq!(post(&format!("{}/api/v1/scheduler", urls[2]), Some(PROTOBUF), &[], &body).status, 503);
+    assert_eq!(
+        post(
+            &format!("{}/api/v1/scheduler", urls[2]),
+            Some(PROTOBUF),
+            &[],
+            &body
+        )
+        .status,
+        503
+    );
     cluster.set_leader(Some(1));
     cluster.stop_master(0);
     std::thread::sleep(Duration::from_millis(100));
-    assert!(TcpStream::connect(urls[0].trim_start_matches("http://")).is_err() || {
-        // A connection may still be accepted by the closing listener; no answer follows.
-        let r = ureq_quick(&urls[0]);
-        r.is_none()
-    });
-    let mut on_new = Stream::open(&urls[1], &subscribe_call(kept("m2")), PROTOBUF, Some(PROTOBUF));
+    assert!(
+        TcpStream::connect(urls[0].trim_start_matches("http://")).is_err() || {
+            // A connection may still be accepted by the closing listener; no answer follows.
+            let r = ureq_quick(&urls[0]);
+            r.is_none()
+        }
+    );
+    let mut on_new = Stream::open(
+        &urls[1],
+        &subscribe_call(kept("m2")),
+        PROTOBUF,
+        Some(PROTOBUF),
+    );
     assert_eq!(on_new.status, 200);
     on_new.expect(event::Type::Subscribed, SECS5);
 }
@@ -295,19 +382,45 @@ fn basic_authentication() {
     let body = encode_call(&subscribe_call(framework_info("auth")), PROTOBUF);
     let reply = post(&url, Some(PROTOBUF), &[], &body);
     assert_eq!(reply.status, 401);
-    assert_eq!(reply.header("WWW-Authenticate"), Some("Basic realm=\"mesos\""));
-    let wrong = format!("Basic {}", mesos_sched::local::protojson::base64_encode(b"principal:nope"));
-    assert_eq!(post(&url, Some(PROTOBUF), &[("Authorization", &wrong)], &body).status, 401);
-    let good = format!("Basic {}", mesos_sched::local::protojson::base64_encode(b"principal:s3cret"));
-    let mut s = Stream::open_with(&cluster.leader_url(), &subscribe_call(framework_info("auth")), PROTOBUF, Some(PROTOBUF), &[("Authorization", &good)]);
+    assert_eq!(
+        reply.header("WWW-Authenticate"),
+        Some("Basic realm=\"mesos\"")
+    );
+    let wrong = format!(
+        "Basic {}",
+        mesos_sched::local::protojson::base64_encode(b"principal:nope")
+    );
+    assert_eq!(
+        post(&url, Some(PROTOBUF), &[("Authorization", &wrong)], &body).status,
+        401
+    );
+    let good = format!(
+        "Basic {}",
+        mesos_sched::local::protojson::base64_encode(b"principal:s3cret")
+    );
+    let mut s = Stream::open_with(
+        &cluster.leader_url(),
+        &subscribe_call(framework_info("auth")),
+        PROTOBUF,
+        Some(PROTOBUF),
+        &[("Authorization", &good)],
+    );
     assert_eq!(s.status, 200);
     s.expect(event::Type::Subscribed, SECS5);
     // The principal was filled in from the credential.
-    assert_eq!(cluster.state_json()["frameworks"][0]["principal"], "principal");
+    assert_eq!(
+        cluster.state_json()["frameworks"][0]["principal"],
+        "principal"
+    );
     // A FrameworkInfo principal differing from the credential: 400.
     let mut info = framework_info("other");
     info.principal = Some("someone-else".into());
-    let reply = post(&url, Some(PROTOBUF), &[("Authorization", &good)], &subscribe_call(info).encode_to_vec());
+    let reply = post(
+        &url,
+        Some(PROTOBUF),
+        &[("Authorization", &good)],
+        &subscribe_call(info).encode_to_vec(),
+    );
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("does not match principal"));
     assert_eq!(get(&format!("{}/state", cluster.leader_url())).status, 401);
@@ -332,15 +445,24 @@ fn decoded_stream_with_the_project_decoder() {
             socket.read_exact(&mut buf).unwrap();
             size_line.push(buf[0]);
         }
-        let size = usize::from_str_radix(std::str::from_utf8(&size_line[..size_line.len() - 2]).unwrap(), 16).unwrap();
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&size_line[..size_line.len() - 2]).unwrap(),
+            16,
+        )
+        .unwrap();
         let mut data = vec![0u8; size + 2];
         socket.read_exact(&mut data).unwrap();
         chunked.extend_from_slice(&data[..size]);
         for byte in &data[..size] {
-            decoder.feed(std::slice::from_ref(byte), &mut records).unwrap();
+            decoder
+                .feed(std::slice::from_ref(byte), &mut records)
+                .unwrap();
         }
     }
-    let kinds: Vec<i32> = records.iter().map(|r| Event::decode(r.as_ref()).unwrap().r#type.unwrap()).collect();
+    let kinds: Vec<i32> = records
+        .iter()
+        .map(|r| Event::decode(r.as_ref()).unwrap().r#type.unwrap())
+        .collect();
     assert_eq!(kinds[0], event::Type::Subscribed as i32);
     assert_eq!(kinds[1], event::Type::Heartbeat as i32);
     assert_eq!(kinds[2], event::Type::Offers as i32);

@@ -32,9 +32,18 @@ fn simulated_tasks_follow_their_labels() {
     let o = &offers[0];
     let tasks = vec![
         command_task("default", o, "ignored", 0.1),
-        labelled(command_task("slow", o, "ignored", 0.1), &[(DURATION_LABEL, "600")]),
-        labelled(command_task("bad", o, "ignored", 0.1), &[(EXIT_CODE_LABEL, "2")]),
-        labelled(command_task("killme", o, "ignored", 0.1), &[(DURATION_LABEL, "60000")]),
+        labelled(
+            command_task("slow", o, "ignored", 0.1),
+            &[(DURATION_LABEL, "600")],
+        ),
+        labelled(
+            command_task("bad", o, "ignored", 0.1),
+            &[(EXIT_CODE_LABEL, "2")],
+        ),
+        labelled(
+            command_task("killme", o, "ignored", 0.1),
+            &[(DURATION_LABEL, "60000")],
+        ),
     ];
     let launched = Instant::now();
     launch(&s, &[o], tasks);
@@ -62,11 +71,16 @@ fn simulated_tasks_follow_their_labels() {
     assert!(slow >= Duration::from_millis(600));
     s.send(call::Type::Kill, |c| {
         c.kill = Some(call::Kill {
-            task_id: v1::TaskId { value: "killme".into() },
+            task_id: v1::TaskId {
+                value: "killme".into(),
+            },
             ..Default::default()
         })
     });
-    assert_eq!(state_of(&s.update_acked("killme", SECS5)), TaskState::TaskKilled);
+    assert_eq!(
+        state_of(&s.update_acked("killme", SECS5)),
+        TaskState::TaskKilled
+    );
     // No process was started: no sandbox directories.
     assert!(!cluster.work_dir().join("frameworks").exists());
 }
@@ -74,7 +88,11 @@ fn simulated_tasks_follow_their_labels() {
 fn mesos_sched_terminal(state: TaskState) -> bool {
     matches!(
         state,
-        TaskState::TaskFinished | TaskState::TaskFailed | TaskState::TaskKilled | TaskState::TaskError | TaskState::TaskLost
+        TaskState::TaskFinished
+            | TaskState::TaskFailed
+            | TaskState::TaskKilled
+            | TaskState::TaskError
+            | TaskState::TaskLost
     )
 }
 
@@ -171,7 +189,10 @@ fn many_simulated_tasks() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let ackers = std::env::var("ACKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let ackers = std::env::var("ACKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     let (elapsed, updates) = run_many(total, ackers);
     assert_eq!(updates, total * 3);
     let rate = (updates as f64) / elapsed.as_secs_f64();
