@@ -281,10 +281,38 @@ fn reconnects_keep_the_framework_id() {
 
 #[test]
 fn local_master_string_runs_an_in_process_cluster() {
-    let (recorder, log) = Recorder::with_hook(launcher(vec![("t", "echo hello")]));
+    // The driver starts the cluster with signals blocked (its threads must not take the
+    // host's signals), but tasks must start with a clean mask (else SIGTERM could not
+    // stop them): the task fails unless its blocked-signal mask is empty.
+    // (grep is executed directly: a shell would clear the mask itself.)
+    let launched = AtomicUsize::new(0);
+    let (recorder, log) = Recorder::with_hook(move |driver, seen| {
+        if let Seen::Offers(offers) = seen {
+            if launched.fetch_add(1, Ordering::SeqCst) > 0 {
+                return;
+            }
+            let mut task =
+                v1::TaskInfo::decode(command_task(&offers[0], "t", "", &[]).as_slice()).unwrap();
+            task.command = Some(v1::CommandInfo {
+                shell: Some(false),
+                value: Some("/bin/grep".into()),
+                arguments: vec![
+                    "grep".into(),
+                    "-q".into(),
+                    "^SigBlk:[[:space:]]*0*$".into(),
+                    "/proc/self/status".into(),
+                ],
+                ..Default::default()
+            });
+            driver
+                .launch_tasks(&[&offer_id(&offers[0])], &[&encode(&task)], None)
+                .unwrap();
+        }
+    });
     let driver = driver_on("local", recorder, &framework_info("local"), true);
     driver.start();
-    assert!(log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished)));
+    let finished = log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished));
+    assert!(finished, "{:?}", states_of(&log.all(), "t"));
     let master_info = log
         .all()
         .into_iter()

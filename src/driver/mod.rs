@@ -204,6 +204,9 @@ impl Driver {
                 detector::zookeeper_detector(&url).map_err(Error::InvalidArgument)?
             }
             MasterSpec::Local => {
+                // Started from the caller's thread, not with signals blocked: threads
+                // start tasks, and a blocked mask would pass on to them (SIGTERM could no
+                // longer stop a task; tests/driver_local.rs checks the tasks' mask).
                 let cluster = crate::local::LocalCluster::start(local_config()).map_err(|e| {
                     Error::InvalidArgument(format!("master 'local': cannot start the cluster: {e}"))
                 })?;

@@ -229,24 +229,33 @@ impl Shared {
     }
 }
 
-/// Spawns a worker thread with every signal blocked (they stay with the host's threads).
-pub(crate) fn spawn_worker(
-    name: &str,
-    body: impl FnOnce() + Send + 'static,
-) -> std::io::Result<JoinHandle<()>> {
+/// Runs `f` with every signal blocked on this thread, so that the threads it starts
+/// inherit the blocked mask (signals stay with the host's own threads; child processes
+/// get a clean mask from std::process).
+pub(crate) fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: plain libc signal-mask calls on valid, zero-initialised sigset_t values;
-    // the new thread inherits the blocked mask, this thread gets its old mask back.
+    // this thread gets its old mask back before returning.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
-        let spawned = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(body);
+        let result = f();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        spawned
+        result
     }
+}
+
+/// Spawns a worker thread with every signal blocked.
+pub(crate) fn spawn_worker(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    with_signals_blocked(|| {
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(body)
+    })
 }
 
 /// Registration backoff (PROTOCOL.md 6): random in [0, b], b doubling from the initial
