@@ -89,7 +89,10 @@ impl std::error::Error for Error {}
 /// wire-identical to v0), borrowed for the duration of the call. All methods default to
 /// doing nothing. Callbacks run one at a time on the driver's dispatcher thread; every
 /// `Driver` method may be called from inside them except `join`/`run` (which return
-/// `Error::CalledFromCallback`).
+/// `Error::CalledFromCallback`). The driver's threads block every signal (signals go to
+/// the host's own threads), so callbacks run with all signals blocked, and a process a
+/// callback starts inherits that mask unless it resets it. A panicking callback aborts the
+/// driver.
 #[allow(unused_variables)]
 pub trait Scheduler: Send {
     fn registered(&mut self, driver: &Driver, framework_id: &[u8], master_info: &[u8]) {}
