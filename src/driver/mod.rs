@@ -218,6 +218,48 @@ impl Driver {
                 Arc::new(LocalDetector { cluster })
             }
         };
+        Ok(Driver::build(
+            scheduler,
+            framework_info,
+            facts,
+            detector,
+            local,
+            credential,
+            implicit_acknowledgements,
+        ))
+    }
+
+    /// Creates a driver that follows the leader `detector` reports (base URLs such as
+    /// "http://host:port"), for masters found by means other than a master string.
+    pub fn with_detector(
+        scheduler: Box<dyn Scheduler>,
+        framework_info: &[u8],
+        detector: Arc<dyn Detector>,
+        credential: Option<&[u8]>,
+        implicit_acknowledgements: bool,
+    ) -> Result<Driver, Error> {
+        let (framework_info, facts) = calls::prepare_framework_info(framework_info)?;
+        let credential = credential.map(calls::parse_credential).transpose()?;
+        Ok(Driver::build(
+            scheduler,
+            framework_info,
+            facts,
+            detector,
+            None,
+            credential,
+            implicit_acknowledgements,
+        ))
+    }
+
+    fn build(
+        scheduler: Box<dyn Scheduler>,
+        framework_info: Vec<u8>,
+        facts: calls::FrameworkFacts,
+        detector: Arc<dyn Detector>,
+        local: Option<Arc<crate::local::LocalCluster>>,
+        credential: Option<(String, Vec<u8>)>,
+        implicit_acknowledgements: bool,
+    ) -> Driver {
         let options = Options::from_env();
         let logger = Logger::new(
             format!("driver {}", next_driver_number()),
@@ -261,12 +303,12 @@ impl Driver {
             last_activity_ms: AtomicU64::new(0),
             epoch: Instant::now(),
         });
-        Ok(Driver {
+        Driver {
             _owner: Some(Arc::new(Owner {
                 shared: shared.clone(),
             })),
             shared,
-        })
+        }
     }
 
     fn internal(shared: Arc<Shared>) -> Driver {
