@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::fake_master::{Answer, FakeMaster};
+use common::fake_master::{self, Answer, FakeMaster};
 use common::*;
 use mesos_sched::proto::{scheduler, v1};
 use mesos_sched::{Driver, Status};
@@ -553,4 +553,75 @@ fn logs_never_contain_credentials() {
         .unwrap();
     assert!(quiet.status.success());
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("mesos-sched"));
+}
+
+#[test]
+fn events_read_before_an_error_event_are_delivered_before_it() {
+    let master = FakeMaster::start(15.0);
+    let (mut recorder, log) = Recorder::new();
+    // A slow scheduler: the events below are all read (one chunk) long before the
+    // dispatcher gets to them.
+    recorder.callback_delay = Duration::from_millis(30);
+    let driver = Driver::new(
+        Box::new(recorder),
+        &encode(&framework_info("t")),
+        &master.master_string(),
+        None,
+        true,
+    )
+    .unwrap();
+    fast_options(&driver);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    let message = |n: u8| scheduler::Event {
+        r#type: Some(scheduler::event::Type::Message as i32),
+        message: Some(scheduler::event::Message {
+            agent_id: v1::AgentId { value: "a".into() },
+            executor_id: v1::ExecutorId { value: "e".into() },
+            data: vec![n],
+        }),
+        ..Default::default()
+    };
+    let error = scheduler::Event {
+        r#type: Some(scheduler::event::Type::Error as i32),
+        error: Some(scheduler::event::Error {
+            message: "Framework removed".into(),
+        }),
+        ..Default::default()
+    };
+    let mut chunk = Vec::new();
+    for n in 1..=3 {
+        chunk.extend(fake_master::record(&message(n)));
+    }
+    chunk.extend(fake_master::record(&error));
+    chunk.extend(fake_master::record(&message(4)));
+    master.push_raw(&chunk);
+    assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    let seen: Vec<Seen> = log
+        .all()
+        .into_iter()
+        .filter(|s| !matches!(s, Seen::Heartbeat | Seen::Registered { .. }))
+        .collect();
+    let expected_messages = (1..=3).map(|n| Seen::Message {
+        executor_id: "e".into(),
+        agent_id: "a".into(),
+        data: vec![n],
+    });
+    let mut expected: Vec<Seen> = expected_messages.collect();
+    expected.push(Seen::Error {
+        message: "Framework removed".into(),
+        status_during: Status::Aborted,
+    });
+    assert_eq!(seen, expected, "in order, nothing after the ERROR");
+    // The driver stopped reading at the ERROR: no resubscription, the stream is closed.
+    assert!(master.wait_open_streams(0, Duration::from_secs(2)));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        master
+            .received_of_type(scheduler::call::Type::Subscribe)
+            .len(),
+        1
+    );
+    assert_eq!(driver.last_error(), "Framework removed");
 }

@@ -581,7 +581,22 @@ fn handle_record(
                 .error
                 .map(|e| e.message)
                 .unwrap_or_else(|| "ERROR event without a message".to_string());
-            shared.fatal(&message);
+            log_at!(shared.logger, Level::Error, "ERROR event: {message}");
+            let mut state = shared.lock();
+            if state.status != Status::Running {
+                return Ok(false);
+            }
+            // The master ended this subscription: read no further and send nothing more
+            // on it (and no TEARDOWN after the abort). The events read before still reach
+            // their callbacks; the dispatcher aborts in order, then runs error().
+            state.connection = None;
+            Shared::dispatch(
+                &state,
+                Dispatch::Error {
+                    message,
+                    abort_first: true,
+                },
+            );
             Ok(false)
         }
         _ if !*subscribed => {
@@ -1004,7 +1019,11 @@ fn dispatch_one(
             abort_first,
         } => {
             let deliver = if abort_first {
-                status == Status::Running && shared.abort() == Status::Aborted
+                let abort = status == Status::Running && shared.abort() == Status::Aborted;
+                if abort {
+                    shared.record_error(&message);
+                }
+                abort
             } else {
                 status == Status::Aborted
             };
