@@ -131,3 +131,32 @@ fn an_unrecoverable_detector_error_aborts_with_error() {
     assert_eq!(driver.join(), Ok(Status::Aborted));
     assert!(master.wait_open_streams(0, Duration::from_secs(2)));
 }
+
+#[test]
+fn a_new_leader_is_used_at_once_even_during_a_long_backoff() {
+    let master = FakeMaster::start(15.0);
+    let detector = Arc::new(ManualDetector::default());
+    let (driver, log) = driver_with(detector.clone());
+    // Without a leader, the attempts fail with a long backoff (random in [0, 60 s]).
+    driver.set_option("backoff.initial_ms", "60000").unwrap();
+    driver.set_option("backoff.max_ms", "60000").unwrap();
+    driver.start();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(log.all().is_empty());
+    let elected = Instant::now();
+    detector.set(Ok(Some(master.url.clone())));
+    assert!(log.wait_for(Duration::from_secs(5), is_registered));
+    assert!(
+        elected.elapsed() < Duration::from_secs(2),
+        "registered {:?} after the election",
+        elected.elapsed()
+    );
+    // Stopping during such a wait is immediate too.
+    detector.set(Ok(None));
+    assert!(master.wait_open_streams(0, Duration::from_secs(2)));
+    let stopped = Instant::now();
+    driver.stop(true);
+    assert_eq!(driver.join(), Ok(Status::Stopped));
+    drop(driver);
+    assert!(stopped.elapsed() < Duration::from_secs(2));
+}

@@ -338,6 +338,7 @@ pub(crate) fn connection_main(shared: Arc<Shared>) {
         if !shared.is_running() {
             break;
         }
+        let mut no_leader = false;
         let end = match shared
             .detector
             .wait_for_change(None, Duration::from_millis(500))
@@ -345,6 +346,7 @@ pub(crate) fn connection_main(shared: Arc<Shared>) {
             Ok(Some(leader)) => attempt(&shared, &leader, &mut backoff),
             Ok(None) => {
                 log_at!(shared.logger, Level::Info, "no leading master detected");
+                no_leader = true;
                 AttemptEnd::Failed
             }
             Err(message) => {
@@ -364,11 +366,45 @@ pub(crate) fn connection_main(shared: Arc<Shared>) {
             Level::Debug,
             "retrying SUBSCRIBE in {delay:?}"
         );
-        if !shared.sleep_while_running(delay) {
+        let running = if no_leader {
+            wait_for_leader(&shared, delay)
+        } else {
+            shared.sleep_while_running(delay)
+        };
+        if !running {
             break;
         }
     }
     log_at!(shared.logger, Level::Debug, "connection thread exits");
+}
+
+/// Waits up to `timeout` for a leader to be elected (the detector wakes us at once, e.g.
+/// on a ZooKeeper election) or the driver to leave RUNNING; true if still running.
+fn wait_for_leader(shared: &Shared, timeout: Duration) -> bool {
+    // Slices, so that stop()/abort() are noticed while the detector blocks.
+    const SLICE: Duration = Duration::from_millis(100);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !shared.is_running() {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        let slice = left.min(SLICE);
+        let started = Instant::now();
+        match shared.detector.wait_for_change(None, slice) {
+            Ok(Some(_)) => return shared.is_running(),
+            // A detector that does not block must not make this a busy loop.
+            Ok(None) if started.elapsed() < slice / 2 => {
+                shared.sleep_while_running(slice - started.elapsed());
+            }
+            Ok(None) => {}
+            // The next detection reports it (error() + abort).
+            Err(_) => return shared.is_running(),
+        }
+    }
 }
 
 fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> AttemptEnd {
