@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::fake_master::FakeMaster;
+use common::fake_master::{Answer, FakeMaster};
 use common::*;
 use mesos_sched::detector::Detector;
 use mesos_sched::proto::scheduler;
@@ -159,4 +159,91 @@ fn a_new_leader_is_used_at_once_even_during_a_long_backoff() {
     assert_eq!(driver.join(), Ok(Status::Stopped));
     drop(driver);
     assert!(stopped.elapsed() < Duration::from_secs(2));
+}
+
+fn update_with_uuid(task: &str) -> scheduler::Event {
+    scheduler::Event {
+        r#type: Some(scheduler::event::Type::Update as i32),
+        update: Some(scheduler::event::Update {
+            status: mesos_sched::proto::v1::TaskStatus {
+                task_id: mesos_sched::proto::v1::TaskId { value: task.into() },
+                state: mesos_sched::proto::v1::TaskState::TaskRunning as i32,
+                agent_id: Some(mesos_sched::proto::v1::AgentId { value: "a".into() }),
+                uuid: Some(task.as_bytes().to_vec()),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    }
+}
+
+fn is_ack(r: &common::fake_master::Received) -> bool {
+    r.call.r#type == Some(scheduler::call::Type::Acknowledge as i32)
+}
+
+#[test]
+fn a_call_hanging_on_a_dead_leader_does_not_hold_up_the_new_one() {
+    let first = FakeMaster::start(15.0);
+    let second = FakeMaster::start(15.0);
+    let detector = Arc::new(ManualDetector::default());
+    detector.set(Ok(Some(first.url.clone())));
+    let (driver, log) = driver_with(detector.clone());
+    // Far longer than the test may take.
+    driver.set_option("request.timeout_ms", "60000").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    // The leader dies in the middle of a call: it never answers.
+    first.script_calls([Answer::hang()]);
+    driver.revive_offers(None).unwrap();
+    assert!(first
+        .wait_received(WAIT, |r| r.call.r#type
+            == Some(scheduler::call::Type::Revive as i32))
+        .is_some());
+    let changed = Instant::now();
+    detector.set(Ok(Some(second.url.clone())));
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
+    second.push_event(&update_with_uuid("t1"));
+    let ack = second.wait_received(Duration::from_secs(5), is_ack);
+    assert!(
+        ack.is_some(),
+        "the acknowledgement did not reach the new leader"
+    );
+    assert!(changed.elapsed() < Duration::from_secs(3));
+    // The hung call was abandoned, not retried on the new leader.
+    assert!(second
+        .received_of_type(scheduler::call::Type::Revive)
+        .is_empty());
+    let stopped = Instant::now();
+    driver.stop(true);
+    drop(driver);
+    assert!(stopped.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_call_hanging_when_the_subscription_is_lost_does_not_hold_up_the_next_one() {
+    let master = FakeMaster::start(15.0);
+    let detector = Arc::new(ManualDetector::default());
+    detector.set(Ok(Some(master.url.clone())));
+    let (driver, log) = driver_with(detector.clone());
+    driver.set_option("request.timeout_ms", "60000").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.script_calls([Answer::hang()]);
+    driver.revive_offers(None).unwrap();
+    assert!(master
+        .wait_received(WAIT, |r| r.call.r#type
+            == Some(scheduler::call::Type::Revive as i32))
+        .is_some());
+    let lost = Instant::now();
+    master.reset_streams();
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
+    master.push_event(&update_with_uuid("t2"));
+    assert!(
+        master
+            .wait_received(Duration::from_secs(5), is_ack)
+            .is_some(),
+        "no acknowledgement after the resubscription"
+    );
+    assert!(lost.elapsed() < Duration::from_secs(3));
+    driver.stop(true);
 }

@@ -525,6 +525,7 @@ impl Driver {
             }
         }
         let agents = [state.call_agent.take(), state.teardown_agent.take()];
+        Shared::end_connection(&mut state);
         drop(state);
         for agent in agents.into_iter().flatten() {
             agent.shutdown();

@@ -58,10 +58,13 @@ pub(crate) enum Outgoing {
 }
 
 /// The current subscription, once SUBSCRIBED arrived.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Connection {
     pub endpoint: String,
     pub stream_id: String,
+    /// The calls' keep-alive agent of this subscription only: shut down when the
+    /// subscription ends, so that a call hanging on a dead master ends at once.
+    pub call_agent: ureq::Agent,
 }
 
 pub(crate) struct State {
@@ -136,6 +139,15 @@ impl Shared {
         Duration::from_millis(now.saturating_sub(self.last_activity_ms.load(Ordering::Relaxed)))
     }
 
+    /// Forgets the subscription and interrupts its calls in flight (calls are dropped
+    /// while disconnected, as by the classic driver; the master re-sends status updates
+    /// that were not acknowledged).
+    pub fn end_connection(state: &mut State) {
+        if let Some(connection) = state.connection.take() {
+            connection.call_agent.shutdown();
+        }
+    }
+
     /// Closes the subscription socket now (the master sees the stream end).
     pub fn close_stream(&self) {
         let agent = self.lock().stream_agent.take();
@@ -175,12 +187,12 @@ impl Shared {
             }
             state.status = Status::Aborted;
             state.connected_at_abort = state.connection.is_some();
-            state.connection = None;
+            let calls = state.connection.take().map(|c| c.call_agent);
             self.changed.notify_all();
-            state.stream_agent.take()
+            [state.stream_agent.take(), calls]
         };
         log_at!(self.logger, Level::Info, "driver aborted");
-        if let Some(agent) = agent {
+        for agent in agent.into_iter().flatten() {
             agent.shutdown();
         }
         Status::Aborted
@@ -447,7 +459,12 @@ fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> Attempt
     let endpoint = format!("{leader}{SCHEDULER_PATH}");
     log_at!(shared.logger, Level::Info, "SUBSCRIBE to {endpoint}");
     let end = match transport.subscribe(&agent, &endpoint, &body) {
-        Ok(subscription) => read_stream(shared, subscription, max_record_bytes, backoff),
+        Ok(subscription) => {
+            let calls = Calls {
+                agent: transport.call_agent(),
+            };
+            read_stream(shared, subscription, &calls, max_record_bytes, backoff)
+        }
         Err(SubscribeError::Transient(message)) => {
             log_at!(shared.logger, Level::Warn, "{message}");
             AttemptEnd::Failed
@@ -482,9 +499,15 @@ fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> Attempt
     end
 }
 
+/// What the calls of a subscription are sent with.
+struct Calls {
+    agent: ureq::Agent,
+}
+
 fn read_stream(
     shared: &Arc<Shared>,
     subscription: Subscription,
+    calls: &Calls,
     max_record_bytes: u64,
     backoff: &mut Backoff,
 ) -> AttemptEnd {
@@ -517,7 +540,14 @@ fn read_stream(
                 }
                 let mut failure = None;
                 for record in records.drain(..) {
-                    match handle_record(shared, record, &endpoint, &stream_id, &mut subscribed) {
+                    match handle_record(
+                        shared,
+                        record,
+                        &endpoint,
+                        &stream_id,
+                        calls,
+                        &mut subscribed,
+                    ) {
                         Ok(true) => {}
                         Ok(false) => {
                             failure = Some(None);
@@ -541,7 +571,7 @@ fn read_stream(
     };
     let mut state = shared.lock();
     if subscribed {
-        state.connection = None;
+        Shared::end_connection(&mut state);
     }
     if state.status != Status::Running {
         return AttemptEnd::Finished;
@@ -566,6 +596,7 @@ fn handle_record(
     record: Bytes,
     endpoint: &str,
     stream_id: &str,
+    calls: &Calls,
     subscribed: &mut bool,
 ) -> Result<bool, String> {
     let event = envelope::Event::decode(record)
@@ -589,6 +620,7 @@ fn handle_record(
             state.connection = Some(Connection {
                 endpoint: endpoint.to_string(),
                 stream_id: stream_id.to_string(),
+                call_agent: calls.agent.clone(),
             });
             let framework_id = subscribed_event.framework_id;
             state.framework_id = Some(framework_id.clone());
@@ -625,7 +657,7 @@ fn handle_record(
             // The master ended this subscription: read no further and send nothing more
             // on it (and no TEARDOWN after the abort). The events read before still reach
             // their callbacks; the dispatcher aborts in order, then runs error().
-            state.connection = None;
+            Shared::end_connection(&mut state);
             Shared::dispatch(
                 &state,
                 Dispatch::Error {
@@ -779,6 +811,8 @@ impl AckLanes {
 /// acknowledged); every other call then waits for the acknowledgements queued before it
 /// and is sent alone, so no call overtakes another call that is not an acknowledgement.
 pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
+    // Calls go out on their subscription's agent (`Connection`); this one is for a
+    // teardown after an abort.
     let agent = transport.call_agent();
     let lanes_wanted = shared.lock().options.ack_lanes.max(1);
     shared.lock().call_agent = Some(agent.clone());
@@ -794,12 +828,11 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
     std::thread::scope(|scope| {
         for _ in 0..lane_threads {
             // Lanes inherit this thread's blocked signal mask.
-            let (shared, transport, agent, lanes, lane_rx) =
-                (&shared, &transport, &agent, &lanes, &lane_rx);
+            let (shared, transport, lanes, lane_rx) = (&shared, &transport, &lanes, &lane_rx);
             scope.spawn(move || loop {
                 let body = lane_rx.lock().recv();
                 let Ok(body) = body else { break };
-                send_one(shared, transport, agent, &body, call_type::ACKNOWLEDGE);
+                send_one(shared, transport, &body, call_type::ACKNOWLEDGE);
                 let mut in_flight = lanes.in_flight.lock();
                 *in_flight -= 1;
                 if *in_flight == 0 {
@@ -819,7 +852,7 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
                 }
                 Outgoing::Call { body, kind } => {
                     lanes.wait_idle();
-                    send_one(&shared, &transport, &agent, &body, kind);
+                    send_one(&shared, &transport, &body, kind);
                 }
                 Outgoing::Stop => {
                     lanes.wait_idle();
@@ -859,13 +892,7 @@ fn call_name(kind: i32) -> &'static str {
     }
 }
 
-fn send_one(
-    shared: &Arc<Shared>,
-    transport: &Transport,
-    agent: &ureq::Agent,
-    body: &[u8],
-    kind: i32,
-) {
+fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32) {
     let (connection, aborted) = {
         let state = shared.lock();
         (state.connection.clone(), state.status == Status::Aborted)
@@ -883,6 +910,7 @@ fn send_one(
         return;
     }
     let name = call_name(kind);
+    let agent = &connection.call_agent;
     match transport.call(agent, &connection.endpoint, &connection.stream_id, body) {
         Ok(response) => {
             let expected = if kind == call_type::UPDATE_FRAMEWORK {
@@ -913,6 +941,21 @@ fn send_one(
             }
         }
         Err(e) => {
+            let current = shared
+                .lock()
+                .connection
+                .as_ref()
+                .is_some_and(|c| c.stream_id == connection.stream_id);
+            if !current {
+                // Interrupted because its subscription ended: dropped like any call made
+                // while disconnected.
+                log_at!(
+                    shared.logger,
+                    Level::Debug,
+                    "{name} dropped: the connection to the master was lost ({e})"
+                );
+                return;
+            }
             let message = format!("{name} failed: {e}");
             log_at!(shared.logger, Level::Warn, "{message}");
             shared.record_error(&message);

@@ -29,6 +29,11 @@ impl Answer {
             body: body.to_string(),
         }
     }
+    /// No answer at all: the request hangs until the client closes the connection
+    /// (a master that died in the middle of a request).
+    pub fn hang() -> Answer {
+        Answer::status(0, "")
+    }
     pub fn redirect(location: &str) -> Answer {
         Answer {
             status: 307,
@@ -379,6 +384,11 @@ fn serve(inner: Arc<(Mutex<State>, Condvar)>, socket: TcpStream, heartbeat_inter
         if !is_subscribe {
             let answer = inner.0.lock().call_answers.pop_front();
             let answer = answer.unwrap_or_else(|| Answer::status(202, ""));
+            if answer.status == 0 {
+                let mut sink = [0u8; 64];
+                while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+                return;
+            }
             respond(&mut writer, &answer);
             continue;
         }
