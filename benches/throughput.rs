@@ -4,6 +4,7 @@
 //! table: status updates delivered + implicitly acknowledged per second, offers per
 //! second, and callback latency (TaskStatus.timestamp set by the simulated agent ->
 //! the status_update callback) p50/p99. A benchmark, not a test: it never fails on time.
+//! `BENCH_ONLY=updates` runs only the default status-update run (for profiling).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -223,6 +224,17 @@ fn main() {
         .unwrap_or(100_000);
     // Three updates per simulated task: STARTING, RUNNING, FINISHED.
     let tasks_total = updates_wanted.div_ceil(3);
+
+    // BENCH_ONLY=updates: just the default status-update run (for profiling).
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "updates") {
+        let run = updates_run(tasks_total, "1");
+        println!(
+            "{} updates delivered + acked per second (ack.connections=1, acked: {})",
+            (run.delivered as f64 / run.elapsed.as_secs_f64()).round(),
+            run.acked
+        );
+        return;
+    }
 
     // 1. Status updates delivered + acknowledged: the default (every call on one
     //    connection) and acknowledgements overlapping on four connections (or

@@ -3,6 +3,8 @@
 //! keep-alive connection). Redirects are followed here, by hand, so that the final
 //! endpoint (host, port and path of the leader) is known for the calls.
 
+mod call_connector;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout, RustlsConnector};
 use ureq::Agent;
 
 /// Path of the scheduler endpoint under a master's base URL.
@@ -180,8 +182,8 @@ impl Transport {
         })
     }
 
-    fn agent(&self, total_timeout: Option<Duration>) -> Agent {
-        let config = Agent::config_builder()
+    fn config(&self, total_timeout: Option<Duration>) -> ureq::config::Config {
+        Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(None)
@@ -191,18 +193,29 @@ impl Transport {
             // Calls may use several connections at once (acknowledgement lanes).
             .max_idle_connections_per_host(80)
             .user_agent(concat!("mesos-sched/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Agent::with_parts(config, DefaultConnector::new(), self.resolver.clone())
+            .build()
     }
 
     /// A fresh agent for one subscription (its connection is closed by `shutdown`).
     pub fn stream_agent(&self) -> Agent {
-        self.agent(None)
+        Agent::with_parts(
+            self.config(None),
+            DefaultConnector::new(),
+            self.resolver.clone(),
+        )
     }
 
-    /// The keep-alive agent for calls.
+    /// A keep-alive agent for calls (see `call_connector`).
     pub fn call_agent(&self) -> Agent {
-        self.agent(Some(self.request_timeout))
+        let connector = ().chain(call_connector::CallTcpConnector {
+            connect_timeout: self.connect_timeout,
+        });
+        let connector = connector.chain(RustlsConnector::default());
+        Agent::with_parts(
+            self.config(Some(self.request_timeout)),
+            connector,
+            self.resolver.clone(),
+        )
     }
 
     /// Sends SUBSCRIBE to `endpoint`, following redirects.
