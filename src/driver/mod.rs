@@ -170,20 +170,9 @@ impl Detector for LocalDetector {
 
 /// The configuration of master `local`: the documented defaults on a free port.
 fn local_config() -> crate::local::LocalConfig {
-    // TODO(after merging `local`): `..LocalConfig::default()`.
     crate::local::LocalConfig {
-        ip: "127.0.0.1".to_string(),
         port: 0,
-        masters: 1,
-        agents: 2,
-        resources: "cpus:4;mem:8192;disk:65536;ports:[31000-32000]".to_string(),
-        heartbeat_interval: Duration::from_secs(15),
-        authenticate: None,
-        simulate: None,
-        work_dir: None,
-        keep_work_dir: false,
-        zk: None,
-        tls: None,
+        ..crate::local::LocalConfig::default()
     }
 }
 
