@@ -16,6 +16,7 @@ typedef struct context {
   waiter w;
   int registered;
   int stop_in_registered;
+  int stop_done; /* set after stop_result was stored, under the mutex */
   mesos_sched_status stop_result;
   int launched;
   int finished;
@@ -32,11 +33,16 @@ static void on_registered(void *user_data, mesos_sched_driver *driver, const uin
   (void)fid_len;
   (void)mi;
   (void)mi_len;
+  mesos_sched_status stopped = 0;
   pthread_mutex_lock(&ctx->w.mutex);
   ctx->registered++;
   pthread_mutex_unlock(&ctx->w.mutex);
-  if (ctx->stop_in_registered) ctx->stop_result = mesos_sched_driver_stop(driver, false);
+  /* run() on the main thread may return as soon as stop() changed the status, before
+   * this callback stored the result: publish it under the mutex. */
+  if (ctx->stop_in_registered) stopped = mesos_sched_driver_stop(driver, false);
   pthread_mutex_lock(&ctx->w.mutex);
+  ctx->stop_result = stopped;
+  ctx->stop_done = 1;
   pthread_cond_broadcast(&ctx->w.changed);
   pthread_mutex_unlock(&ctx->w.mutex);
 }
@@ -91,6 +97,7 @@ static void on_status_explicit_ack(void *user_data, mesos_sched_driver *driver,
 }
 
 static int is_registered(void *arg) { return ((context *)arg)->registered > 0; }
+static int stop_done(void *arg) { return ((context *)arg)->stop_done; }
 static int task_done(void *arg) {
   context *ctx = (context *)arg;
   return ctx->finished + ctx->terminal_other > 0;
@@ -195,9 +202,14 @@ static void test_stop_inside_callback(void) {
   ctx.stop_in_registered = 1;
   driver = new_driver(&ctx, &scheduler, true);
   if (driver) {
+    int done;
     CHECK_STATUS(mesos_sched_driver_run(driver), MESOS_SCHED_STATUS_DRIVER_STOPPED, driver);
+    pthread_mutex_lock(&ctx.w.mutex);
+    done = waiter_wait(&ctx.w, stop_done, &ctx, WAIT_SECONDS);
+    CHECK(done);
     CHECK(ctx.registered == 1);
     CHECK_STATUS(ctx.stop_result, MESOS_SCHED_STATUS_DRIVER_STOPPED, driver);
+    pthread_mutex_unlock(&ctx.w.mutex);
     mesos_sched_driver_free(driver);
   }
   waiter_destroy(&ctx.w);
