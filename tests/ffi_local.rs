@@ -2,13 +2,14 @@
 //! get the handle and user_data, a short vtable's missing members are never called,
 //! free waits for a callback in progress and is refused inside one.
 
-use std::ffi::c_void;
+use std::ffi::{c_void, CStr, CString};
 use std::mem::{offset_of, size_of};
 use std::ptr;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use mesos_sched::ffi::*;
+use mesos_sched::local::{LocalCluster, LocalConfig};
 use mesos_sched::proto::v1::FrameworkInfo;
 use prost::Message;
 
@@ -95,8 +96,18 @@ fn scheduler(struct_size: usize) -> mesos_sched_scheduler {
 }
 
 fn new_driver(ctx: &Context, scheduler: &mesos_sched_scheduler) -> *mut mesos_sched_driver {
+    new_driver_at(ctx, scheduler, c"local", None)
+}
+
+fn new_driver_at(
+    ctx: &Context,
+    scheduler: &mesos_sched_scheduler,
+    master: &CStr,
+    failover_timeout: Option<f64>,
+) -> *mut mesos_sched_driver {
     let framework_info = FrameworkInfo {
         name: "ffi_local".to_string(),
+        failover_timeout,
         ..Default::default()
     }
     .encode_to_vec();
@@ -107,7 +118,7 @@ fn new_driver(ctx: &Context, scheduler: &mesos_sched_scheduler) -> *mut mesos_sc
             ctx as *const Context as *mut c_void,
             framework_info.as_ptr(),
             framework_info.len(),
-            c"local".as_ptr(),
+            master.as_ptr(),
             ptr::null(),
             0,
             true,
@@ -211,4 +222,41 @@ fn free_inside_a_callback_does_nothing() {
         );
         mesos_sched_driver_free(driver);
     }
+}
+
+#[test]
+fn free_of_a_running_driver_fails_over_without_teardown() {
+    let cluster = LocalCluster::start(LocalConfig::default()).expect("start a local cluster");
+    let master = CString::new(cluster.leader_url()).unwrap();
+    let ctx = Context::default();
+    let driver = new_driver_at(
+        &ctx,
+        &scheduler(size_of::<mesos_sched_scheduler>()),
+        &master,
+        Some(3600.0),
+    );
+    unsafe {
+        mesos_sched_driver_start(driver);
+        assert!(ctx.wait_for(|observed| observed.registered == 1));
+        mesos_sched_driver_free(driver);
+    }
+    // The stream ended (no longer connected) but the framework was not torn down.
+    let disconnected = cluster.wait_until(Duration::from_secs(10), |state| {
+        state["frameworks"][0]["connected"] == serde_json::Value::Bool(false)
+    });
+    let state = cluster.state_json();
+    assert!(
+        disconnected,
+        "the master still sees the framework connected: {state}"
+    );
+    assert_eq!(
+        state["frameworks"].as_array().map(Vec::len),
+        Some(1),
+        "{state}"
+    );
+    assert_eq!(
+        state["removed_framework_ids"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
 }
