@@ -563,8 +563,8 @@ pub unsafe extern "C" fn mesos_sched_driver_status(
 /// handle must not be used afterwards, nor concurrently from other threads.
 ///
 /// Inside a callback of the same driver this does nothing (it would wait for itself):
-/// the handle stays valid and `mesos_sched_driver_last_error` reports
-/// CALLED_FROM_CALLBACK's message; free it after join returns. In a child process
+/// the handle stays valid, `mesos_sched_driver_last_error` reports why and a warning is
+/// logged (when MESOS_SCHED_LOG enables it); free it after join returns. In a child process
 /// created by fork() the driver's threads do not exist: the handle is leaked, nothing
 /// is joined or sent.
 #[no_mangle]
