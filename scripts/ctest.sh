@@ -39,14 +39,16 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_chec
 
 echo "== C tests (valgrind memcheck) =="
 failed=0
-for test in test_args test_lifecycle test_framework_local test_header_cxx; do
-  log="$build_root/plain/$test.valgrind.log"
+for test in test_args test_lifecycle test_framework_local test_header_cxx \
+  "example_test_framework local 3"; do
+  set -- $test
+  log="$build_root/plain/$1.valgrind.log"
   if valgrind -q --leak-check=full --show-possibly-lost=no --show-reachable=no \
       --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-      "$build_root/plain/$test" >"$log" 2>&1; then
-    echo "valgrind $test: ok ($(tail -n 1 "$log"))"
+      "$build_root/plain/$1" "${@:2}" >"$log" 2>&1; then
+    echo "valgrind $1: ok ($(tail -n 1 "$log"))"
   else
-    echo "valgrind $test: FAILED (exit $?), log $log:"
+    echo "valgrind $1: FAILED (exit $?), log $log:"
     cat "$log"
     failed=1
   fi
