@@ -2,7 +2,7 @@
 //! each one is called with its arguments in the documented order, byte arrays intact,
 //! the error message NUL-terminated, one callback at a time on one thread.
 
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_void, CString};
 use std::mem::size_of;
 use std::ptr;
 use std::slice;
@@ -510,6 +510,4 @@ fn every_callback_gets_its_arguments_in_order() {
         !*recorder.wrong_handle.lock().unwrap(),
         "a callback got another handle"
     );
-    let error_message = CStr::from_bytes_with_nul(b"injected error\0").unwrap();
-    assert_eq!(error_message.to_bytes(), b"injected error");
 }
