@@ -21,6 +21,7 @@ const WAIT: Duration = Duration::from_secs(60);
 struct Observed {
     registered: usize,
     heartbeats: usize,
+    offer_callbacks: usize,
     handle_seen: usize,
     free_in_callback_message: String,
     status_after_free_in_callback: i32,
@@ -259,4 +260,61 @@ fn free_of_a_running_driver_fails_over_without_teardown() {
         Some(0),
         "{state}"
     );
+}
+
+/// Declines every offer with refuse_seconds 0, so offers keep flowing.
+unsafe extern "C" fn decline_all(
+    user_data: *mut c_void,
+    driver: *mut mesos_sched_driver,
+    offers: *const *const u8,
+    offer_lens: *const usize,
+    offer_count: usize,
+) {
+    let ctx = &*(user_data as *const Context);
+    let filters = mesos_sched::proto::v1::Filters {
+        refuse_seconds: Some(0.0),
+    }
+    .encode_to_vec();
+    for index in 0..offer_count {
+        let offer = std::slice::from_raw_parts(*offers.add(index), *offer_lens.add(index));
+        let offer = mesos_sched::proto::v1::Offer::decode(offer).unwrap();
+        let offer_id = offer.id.encode_to_vec();
+        mesos_sched_driver_decline_offer(
+            driver,
+            offer_id.as_ptr(),
+            offer_id.len(),
+            filters.as_ptr(),
+            filters.len(),
+        );
+    }
+    ctx.update(|observed| observed.offer_callbacks += 1);
+}
+
+#[test]
+fn free_during_a_stream_of_callbacks_from_several_threads() {
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            std::thread::spawn(|| {
+                let ctx = Context::default();
+                let mut vtable = scheduler(size_of::<mesos_sched_scheduler>());
+                vtable.resource_offers = Some(decline_all);
+                let driver = new_driver(&ctx, &vtable);
+                unsafe {
+                    mesos_sched_driver_start(driver);
+                    assert!(ctx.wait_for(|observed| observed.offer_callbacks >= 10));
+                    mesos_sched_driver_free(driver);
+                }
+                let at_free = ctx.observed.lock().unwrap().offer_callbacks;
+                std::thread::sleep(Duration::from_millis(300));
+                assert_eq!(
+                    ctx.observed.lock().unwrap().offer_callbacks,
+                    at_free,
+                    "a callback ran after free returned"
+                );
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("worker thread");
+    }
 }
