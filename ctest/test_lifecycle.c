@@ -196,6 +196,26 @@ static void test_run_released_by_stop(void) {
   waiter_destroy(&ctx.w);
 }
 
+/* free on the main thread while another thread is blocked in run(): free stops the
+ * driver, waits for run to return, then releases the handle. */
+static void test_free_while_running_elsewhere(void) {
+  context ctx;
+  mesos_sched_scheduler scheduler = base_scheduler();
+  run_thread rt;
+  pthread_t thread;
+  memset(&ctx, 0, sizeof ctx);
+  waiter_init(&ctx.w);
+  rt.driver = new_driver(&ctx, &scheduler, true);
+  rt.result = 0;
+  if (rt.driver && pthread_create(&thread, NULL, run_driver, &rt) == 0) {
+    CHECK(wait_registered(&ctx));
+    mesos_sched_driver_free(rt.driver);
+    pthread_join(thread, NULL);
+    CHECK_STATUS(rt.result, MESOS_SCHED_STATUS_DRIVER_STOPPED, NULL);
+  }
+  waiter_destroy(&ctx.w);
+}
+
 /* stop(false) inside the registered callback; join on the main thread returns. */
 static void test_stop_inside_callback(void) {
   context ctx;
@@ -314,6 +334,7 @@ static void test_free_in_forked_child(void) {
 int main(void) {
   test_abort();
   test_run_released_by_stop();
+  test_free_while_running_elsewhere();
   test_stop_inside_callback();
   test_free_running();
   test_explicit_acks();

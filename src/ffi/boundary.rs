@@ -42,6 +42,9 @@ pub(crate) fn boundary<F>(handle: Option<&mesos_sched_driver>, body: F) -> mesos
 where
     F: FnOnce() -> Result<mesos_sched_status, Error>,
 {
+    // Counted until the very end: free waits for calls (e.g. a join released by its
+    // stop) that are still inside the handle.
+    let _in_progress = handle.map(|handle| handle.enter_call());
     let outcome = catch_unwind(AssertUnwindSafe(body))
         .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
     match outcome {
