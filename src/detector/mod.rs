@@ -11,11 +11,8 @@ pub trait Detector: Send + Sync {
     /// or `timeout` passes; returns the current leader (None = no leader now).
     /// `Err` is unrecoverable (e.g. ZooKeeper authentication failed): the driver calls
     /// error() and aborts.
-    fn wait_for_change(
-        &self,
-        known: Option<&str>,
-        timeout: Duration,
-    ) -> Result<Option<String>, String>;
+    fn wait_for_change(&self, known: Option<&str>, timeout: Duration)
+        -> Result<Option<String>, String>;
 }
 
 #[cfg(feature = "zookeeper")]
