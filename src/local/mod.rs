@@ -62,3 +62,6 @@ impl LocalCluster {
     }
     pub fn shutdown(self) {}
 }
+
+#[cfg(feature = "zookeeper")]
+pub mod zk;
