@@ -209,3 +209,41 @@ fn zk_restart_keeps_the_leader_while_down_then_follows_again() {
         "after the restart ({second})"
     );
 }
+
+#[test]
+fn zk_session_expiry_reports_no_leader_then_detects_again() {
+    let path = unique_path("expiry");
+    let member = Session::connect(&zk_server(), None);
+    member.mkdir(&path);
+    member.join(&path, "json.info_", &master_info_json(9101));
+    let detector = ZkDetector::new(&url(&path)).unwrap();
+    let leader = next(&detector, None);
+    assert_eq!(leader.as_deref(), Some("http://127.0.0.1:9101"));
+
+    // Expire the detector's session: attach to it from another client, then close it
+    // (the standard way to expire a ZooKeeper session from outside).
+    let session = detector.session_info().expect("connected");
+    let expired_id = session.id();
+    let runtime = Runtime::new();
+    let servers = zk_server();
+    runtime
+        .run(async move {
+            let thief = zk::Client::connector()
+                .with_session(session)
+                .with_session_timeout(Duration::from_secs(10))
+                .connect(&servers)
+                .await?;
+            let mut state = thief.state_watcher();
+            drop(thief);
+            while !state.state().is_terminated() {
+                state.changed().await;
+            }
+            Ok::<(), zk::Error>(())
+        })
+        .expect("expire the session");
+
+    // The driver must see "no leader" (-> disconnected()), then the leader again.
+    assert_eq!(next(&detector, leader.as_deref()), None);
+    assert_eq!(next(&detector, None), leader);
+    assert_ne!(detector.session_info().unwrap().id(), expired_id);
+}

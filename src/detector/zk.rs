@@ -520,6 +520,8 @@ struct Published {
     error: Option<String>,
     /// "No leader" was published for a session expiry and no waiter has seen it yet.
     expiry_unseen: bool,
+    /// The current session (tests expire it on purpose).
+    session: Option<zk::SessionInfo>,
 }
 
 struct Shared {
@@ -596,6 +598,12 @@ impl ZkDetector {
     /// The URL being followed (Display masks the password).
     pub fn url(&self) -> &ZkUrl {
         &self.url
+    }
+
+    /// The current ZooKeeper session, for tests that expire it on purpose.
+    #[doc(hidden)]
+    pub fn session_info(&self) -> Option<zk::SessionInfo> {
+        self.shared.published.lock().session.clone()
     }
 
     /// The last published leader, without waiting.
@@ -682,6 +690,7 @@ async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>
             }
         };
         backoff.reset();
+        shared.published.lock().session = Some(client.session().clone());
         if session_expired {
             shared.publish_expiry();
         }
