@@ -444,3 +444,82 @@ async fn observe(
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// A local cluster registered in ZooKeeper.
+
+fn invalid_input(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+}
+
+/// A [`LocalCluster`](super::LocalCluster) whose masters are registered in ZooKeeper
+/// (`LocalConfig::zk`), ZooKeeper deciding who leads. Derefs to the cluster; stop
+/// masters through [`ZkLocalCluster::stop_master`] so ZooKeeper learns of it.
+pub struct ZkLocalCluster {
+    // Field order matters: the ZooKeeper sessions close before the cluster stops.
+    zk: Option<ZkMasters>,
+    cluster: Arc<super::LocalCluster>,
+}
+
+impl ZkLocalCluster {
+    /// Starts the cluster and registers every master under `config.zk`; master 0
+    /// registers first, so it leads at start. Without `config.zk` this is a plain
+    /// cluster (so `mesos-local` can always start through here).
+    pub fn start(mut config: super::LocalConfig) -> std::io::Result<ZkLocalCluster> {
+        let Some(url) = config.zk.take() else {
+            return Ok(ZkLocalCluster {
+                zk: None,
+                cluster: Arc::new(super::LocalCluster::start(config)?),
+            });
+        };
+        ZkUrl::parse(&url).map_err(invalid_input)?;
+        let cluster = Arc::new(super::LocalCluster::start(config)?);
+        let infos = (0..cluster.master_count())
+            .map(|index| cluster.master_info_json(index))
+            .collect();
+        let follower = Arc::downgrade(&cluster);
+        let zk = ZkMasters::start(
+            &url,
+            infos,
+            Box::new(move |leader| {
+                if let Some(cluster) = follower.upgrade() {
+                    cluster.set_leader(leader);
+                }
+            }),
+        )
+        .map_err(std::io::Error::other)?;
+        Ok(ZkLocalCluster {
+            zk: Some(zk),
+            cluster,
+        })
+    }
+
+    /// Stops master `index` as a crashing master would be seen: its ZooKeeper session
+    /// closes (leadership passes to the next lowest member), then its port stops serving.
+    pub fn stop_master(&self, index: usize) {
+        if let Some(zk) = &self.zk {
+            zk.withdraw(index);
+        }
+        self.cluster.stop_master(index);
+    }
+
+    /// The ZooKeeper side (leader index, member names); None without `config.zk`.
+    pub fn zookeeper(&self) -> Option<&ZkMasters> {
+        self.zk.as_ref()
+    }
+
+    pub fn cluster(&self) -> &super::LocalCluster {
+        &self.cluster
+    }
+
+    pub fn shutdown(mut self) {
+        self.zk.take();
+    }
+}
+
+impl std::ops::Deref for ZkLocalCluster {
+    type Target = super::LocalCluster;
+    fn deref(&self) -> &super::LocalCluster {
+        &self.cluster
+    }
+}
