@@ -1,7 +1,7 @@
 //! `mesos-local`: a local Mesos cluster (masters + agents) on a port.
 //! See `mesos-local --help` and docs/mesos-local.md.
 
-use mesos_sched::local::{LocalCluster, LocalConfig};
+use mesos_sched::local::LocalConfig;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -165,7 +165,7 @@ fn main() {
     #[cfg(feature = "zookeeper")]
     let started = mesos_sched::local::zk::ZkLocalCluster::start(config);
     #[cfg(not(feature = "zookeeper"))]
-    let started = LocalCluster::start(config);
+    let started = mesos_sched::local::LocalCluster::start(config);
     let cluster = match started {
         Ok(cluster) => cluster,
         Err(e) => {
