@@ -193,3 +193,30 @@ fn zk_driver_rejects_bad_zk_master_strings_at_new() {
     }
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn zk_driver_keeps_its_master_while_zookeeper_is_down() {
+    zk_server(); // part of the ZooKeeper suite
+    let server = PrivateServer::start("driver-outage");
+    let master = FakeMaster::start(0.5);
+    let member = Session::connect(&server.address, None);
+    member.mkdir("/mesos");
+    register(&member, "/mesos", &master);
+    let (driver, log) = driver_for(&format!("zk://{}/mesos", server.address));
+    assert_eq!(driver.start(), Status::Running);
+    assert!(log.wait_for(WAIT, is_registered));
+
+    server.stop();
+    std::thread::sleep(Duration::from_secs(3));
+    server.start_again();
+    std::thread::sleep(Duration::from_secs(3));
+    let seen = log.all();
+    assert!(
+        !seen
+            .iter()
+            .any(|s| matches!(s, Seen::Disconnected | Seen::Error { .. })),
+        "the master connection must survive a ZooKeeper outage: {seen:?}"
+    );
+    assert_eq!(subscribes(&master).len(), 1);
+    assert_eq!(driver.stop(true), Status::Stopped);
+}
