@@ -30,6 +30,8 @@ use tokio::sync::watch;
 use zookeeper_client as zk;
 
 use super::Detector;
+use crate::log::{Level, Logger};
+use crate::log_at;
 
 /// Session timeout asked of ZooKeeper (upstream masters and drivers use 10 s).
 pub const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -527,6 +529,8 @@ struct Published {
 struct Shared {
     published: Mutex<Published>,
     changed: Condvar,
+    /// Level from MESOS_SCHED_LOG; lines name the URL with its password masked.
+    logger: Logger,
 }
 
 impl Shared {
@@ -535,6 +539,10 @@ impl Shared {
         if published.detected && published.leader == leader {
             return;
         }
+        match &leader {
+            Some(url) => log_at!(self.logger, Level::Info, "leading master: {url}"),
+            None => log_at!(self.logger, Level::Info, "no leading master"),
+        }
         published.leader = leader;
         published.detected = true;
         drop(published);
@@ -542,6 +550,11 @@ impl Shared {
     }
 
     fn publish_expiry(&self) {
+        log_at!(
+            self.logger,
+            Level::Warn,
+            "ZooKeeper session expired: leader unknown until detected again"
+        );
         let mut published = self.published.lock();
         published.expiry_unseen = published.leader.is_some();
         published.leader = None;
@@ -555,6 +568,7 @@ impl Shared {
     }
 
     fn fail(&self, message: String) {
+        log_at!(self.logger, Level::Error, "{message}");
         let mut published = self.published.lock();
         published.error = Some(message);
         published.leader = None;
@@ -579,6 +593,7 @@ impl ZkDetector {
         let shared = Arc::new(Shared {
             published: Mutex::new(Published::default()),
             changed: Condvar::new(),
+            logger: Logger::new(format!("zk {url}"), Level::from_env()),
         });
         let (stop, stop_rx) = watch::channel(false);
         let thread = {
@@ -683,13 +698,25 @@ async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>
                     }
                 }
                 session_expired = false;
-                if !sleep_unless_stopped(backoff.next_delay(), &mut stop).await {
+                let delay = backoff.next_delay();
+                log_at!(
+                    shared.logger,
+                    Level::Warn,
+                    "cannot connect to ZooKeeper ({error}); retrying in {delay:?}, keeping the last leader"
+                );
+                if !sleep_unless_stopped(delay, &mut stop).await {
                     return;
                 }
                 continue;
             }
         };
         backoff.reset();
+        log_at!(
+            shared.logger,
+            Level::Debug,
+            "ZooKeeper session {} established",
+            client.session_id()
+        );
         shared.published.lock().session = Some(client.session().clone());
         if session_expired {
             shared.publish_expiry();
@@ -737,7 +764,13 @@ async fn watch_group(
             Err(error) => match error {
                 DetectError::Zk(error) => match classify(&error, path) {
                     Failure::Retry => {
-                        if !sleep_unless_stopped(backoff.next_delay(), stop).await {
+                        let delay = backoff.next_delay();
+                        log_at!(
+                            shared.logger,
+                            Level::Debug,
+                            "ZooKeeper unavailable ({error}); retrying in {delay:?}"
+                        );
+                        if !sleep_unless_stopped(delay, stop).await {
                             return Outcome::Stopped;
                         }
                         continue;
