@@ -77,7 +77,16 @@ start() {
         log "pid $pid is not answering; stopping it"
         stop
     fi
-    if [ -f "$dir/port" ]; then port=$(cat "$dir/port"); else port=$(free_port); fi
+    port=""
+    if [ -f "$dir/port" ]; then
+        # Same port as before (a restart keeps the address) unless someone took it.
+        port=$(cat "$dir/port")
+        if ss -Htln "sport = :$port" | grep -q .; then
+            log "port $port (used before) is taken now; picking another"
+            port=""
+        fi
+    fi
+    [ -n "$port" ] || port=$(free_port)
     cat >"$dir/zoo.cfg" <<EOF
 tickTime=2000
 dataDir=$dir/data

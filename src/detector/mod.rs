@@ -278,7 +278,10 @@ mod tests {
         );
         assert!(start.elapsed() >= Duration::from_millis(20));
         assert!(d.is_static());
+        #[cfg(not(feature = "zookeeper"))]
         assert!(zookeeper_detector("zk://h:1/m").is_err());
+        #[cfg(feature = "zookeeper")]
+        assert!(zookeeper_detector("zk://h:1/").is_err());
     }
 }
 
