@@ -122,3 +122,52 @@ fn zk_local_registration_rejects_bad_urls_clearly() {
         .unwrap();
     assert!(error.contains("cannot be '/'"), "{error}");
 }
+
+#[test]
+fn zk_local_master_whose_session_expired_registers_again() {
+    let path = unique_path("local-expiry");
+    let url = format!("zk://{}{path}", zk_server());
+    let masters = ZkMasters::start(&url, vec![info(6301), info(6302)], Box::new(|_| {})).unwrap();
+    assert_eq!(masters.leader(), Some(0));
+    let old_name = masters.member_name(0).unwrap();
+
+    // Expire master 0's session from outside (attach to it, then close it).
+    let session = masters.session_info(0).unwrap();
+    let runtime = Runtime::new();
+    let servers = zk_server();
+    runtime
+        .run(async move {
+            let thief = zookeeper_client::Client::connector()
+                .with_session(session)
+                .with_session_timeout(Duration::from_secs(10))
+                .connect(&servers)
+                .await?;
+            let mut state = thief.state_watcher();
+            drop(thief);
+            while !state.state().is_terminated() {
+                state.changed().await;
+            }
+            Ok::<(), zookeeper_client::Error>(())
+        })
+        .expect("expire the session");
+
+    // Its member vanished, master 1 leads, master 0 is back with a higher sequence.
+    assert!(eventually(Duration::from_secs(15), || {
+        masters.leader() == Some(1) && masters.member_name(0).is_some_and(|name| name > old_name)
+    }));
+    let observer = Session::connect(&zk_server(), None);
+    let children = observer.children(&path);
+    assert_eq!(children.len(), 2, "{children:?}");
+    assert!(!children.contains(&old_name));
+}
+
+fn eventually(timeout: Duration, mut predicate: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if predicate() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    predicate()
+}

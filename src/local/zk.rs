@@ -50,6 +50,8 @@ struct State {
     names: Vec<Option<String>>,
     /// Master withdrawn for good (its session closed).
     withdrawn: Vec<bool>,
+    /// Each master's current session (tests expire them on purpose).
+    sessions: Vec<Option<zk::SessionInfo>>,
     /// Bumped on every change of `names`.
     members_version: u64,
     /// The leader as last reported, and the `members_version` it was computed from.
@@ -113,6 +115,7 @@ impl ZkMasters {
             state: Mutex::new(State {
                 names: vec![None; count],
                 withdrawn: vec![false; count],
+                sessions: vec![None; count],
                 ..State::default()
             }),
             changed: Condvar::new(),
@@ -182,6 +185,18 @@ impl ZkMasters {
     /// The member name master `index` holds now, e.g. "json.info_0000000003".
     pub fn member_name(&self, index: usize) -> Option<String> {
         self.shared.state.lock().names.get(index).cloned().flatten()
+    }
+
+    /// Master `index`'s current ZooKeeper session, for tests that expire it.
+    #[doc(hidden)]
+    pub fn session_info(&self, index: usize) -> Option<zk::SessionInfo> {
+        self.shared
+            .state
+            .lock()
+            .sessions
+            .get(index)
+            .cloned()
+            .flatten()
     }
 
     /// A permanent ZooKeeper error met after start (e.g. NoAuth), if any.
@@ -300,6 +315,8 @@ async fn register(
             }
         };
         let mut state = client.state_watcher();
+        let session = client.session().clone();
+        shared.update(|state| state.sessions[index] = Some(session));
         let created = async {
             let directory = zk::CreateMode::Persistent.with_acls(acls(&url));
             client.mkdir(&url.path, &directory).await?;
