@@ -247,3 +247,39 @@ fn zk_session_expiry_reports_no_leader_then_detects_again() {
     assert_eq!(next(&detector, None), leader);
     assert_ne!(detector.session_info().unwrap().id(), expired_id);
 }
+
+#[test]
+fn zk_long_outage_past_the_session_timeout_keeps_the_last_leader() {
+    zk_server(); // part of the ZooKeeper suite
+    let server = PrivateServer::start("long-outage");
+    let member = Session::connect(&server.address, None);
+    member.mkdir("/mesos");
+    member.join("/mesos", "json.info_", &master_info_json(9201));
+    let detector = ZkDetector::new(&format!("zk://{}/mesos", server.address)).unwrap();
+    let leader = next(&detector, None);
+    assert_eq!(leader.as_deref(), Some("http://127.0.0.1:9201"));
+
+    // Down for longer than the 10 s session timeout: the session is lost locally, but
+    // with ZooKeeper unreachable the last leader is kept (no "no leader" blip).
+    server.stop();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(13) {
+        let answer = detector
+            .wait_for_change(leader.as_deref(), Duration::from_secs(1))
+            .unwrap();
+        assert_eq!(answer, leader, "changed while ZooKeeper was down");
+    }
+    server.start_again();
+    // Back: a new session follows the group again (a new member leads once the old
+    // one's session is gone).
+    let fresh = Session::connect(&server.address, None);
+    fresh.join("/mesos", "json.info_", &master_info_json(9202));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut current = leader.clone();
+    while current.as_deref() != Some("http://127.0.0.1:9202") && Instant::now() < deadline {
+        current = detector
+            .wait_for_change(current.as_deref(), Duration::from_secs(1))
+            .unwrap();
+    }
+    assert_eq!(current.as_deref(), Some("http://127.0.0.1:9202"));
+}
