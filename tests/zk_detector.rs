@@ -224,23 +224,7 @@ fn zk_session_expiry_reports_no_leader_then_detects_again() {
     // (the standard way to expire a ZooKeeper session from outside).
     let session = detector.session_info().expect("connected");
     let expired_id = session.id();
-    let runtime = Runtime::new();
-    let servers = zk_server();
-    runtime
-        .run(async move {
-            let thief = zk::Client::connector()
-                .with_session(session)
-                .with_session_timeout(Duration::from_secs(10))
-                .connect(&servers)
-                .await?;
-            let mut state = thief.state_watcher();
-            drop(thief);
-            while !state.state().is_terminated() {
-                state.changed().await;
-            }
-            Ok::<(), zk::Error>(())
-        })
-        .expect("expire the session");
+    expire_session(&zk_server(), session);
 
     // The driver must see "no leader" (-> disconnected()), then the leader again.
     assert_eq!(next(&detector, leader.as_deref()), None);

@@ -133,23 +133,7 @@ fn zk_local_master_whose_session_expired_registers_again() {
 
     // Expire master 0's session from outside (attach to it, then close it).
     let session = masters.session_info(0).unwrap();
-    let runtime = Runtime::new();
-    let servers = zk_server();
-    runtime
-        .run(async move {
-            let thief = zookeeper_client::Client::connector()
-                .with_session(session)
-                .with_session_timeout(Duration::from_secs(10))
-                .connect(&servers)
-                .await?;
-            let mut state = thief.state_watcher();
-            drop(thief);
-            while !state.state().is_terminated() {
-                state.changed().await;
-            }
-            Ok::<(), zookeeper_client::Error>(())
-        })
-        .expect("expire the session");
+    expire_session(&zk_server(), session);
 
     // Its member vanished, master 1 leads, master 0 is back with a higher sequence.
     assert!(eventually(Duration::from_secs(15), || {

@@ -306,3 +306,44 @@ impl Drop for PrivateServer {
             .output();
     }
 }
+
+/// Expires a session from outside, the standard way: attach to it with its id and
+/// password from another client, then close it. Repeats until ZooKeeper answers that
+/// the session is expired (its owner may win it back in between).
+pub fn expire_session(servers: &str, session: zk::SessionInfo) {
+    let runtime = Runtime::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let servers = servers.to_string();
+        let session = session.clone();
+        let attempt = runtime.run(async move {
+            // The owner may win the session back mid-handshake: retry quickly.
+            let connect = zk::Client::connector()
+                .with_session(session)
+                .with_session_timeout(Duration::from_secs(10))
+                .connect(&servers);
+            let thief = tokio::time::timeout(Duration::from_secs(1), connect)
+                .await
+                .map_err(|_| zk::Error::Timeout)??;
+            let mut state = thief.state_watcher();
+            drop(thief);
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while !state.state().is_terminated() {
+                    state.changed().await;
+                }
+            })
+            .await;
+            Ok::<(), zk::Error>(())
+        });
+        match attempt {
+            Err(zk::Error::SessionExpired) => return,
+            Ok(()) => {}
+            Err(e) => eprintln!("expiring the session: {e}; trying again"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "could not expire the session"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
