@@ -486,7 +486,6 @@ pub(crate) enum Failure {
 pub(crate) fn classify(error: &zk::Error, path: &str) -> Failure {
     use zk::Error as E;
     match error {
-        E::ConnectionLoss | E::Timeout | E::SessionMoved | E::Throttled => Failure::Retry,
         E::SessionExpired | E::ClientClosed | E::NoHosts => Failure::SessionLost,
         E::NoAuth => Failure::Fatal(format!(
             "ZooKeeper denied access to '{path}' (NoAuth): check the credentials of the zk:// URL"
@@ -494,7 +493,14 @@ pub(crate) fn classify(error: &zk::Error, path: &str) -> Failure {
         E::AuthFailed => Failure::Fatal(
             "ZooKeeper authentication failed: check the credentials of the zk:// URL".to_string(),
         ),
-        other => Failure::Fatal(format!("ZooKeeper error on '{path}': {other}")),
+        E::InvalidAcl | E::BadArguments(_) | E::NoChildrenForEphemerals | E::Unimplemented => {
+            Failure::Fatal(format!(
+                "ZooKeeper refused an operation on '{path}': {error}"
+            ))
+        }
+        // Connection trouble in every form (loss, timeouts, I/O errors handed to pending
+        // requests while the client reconnects): try again.
+        _ => Failure::Retry,
     }
 }
 
@@ -1010,6 +1016,31 @@ mod tests {
         );
         for bad in ["master@", "master@host", "master@host:x", "master@:5050"] {
             assert!(master_url_from_pid(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_refusals_are_fatal() {
+        use zk::Error as E;
+        for retry in [E::ConnectionLoss, E::Timeout, E::SessionMoved, E::Throttled] {
+            assert!(
+                matches!(classify(&retry, "/m"), Failure::Retry),
+                "{retry:?}"
+            );
+        }
+        let io = E::UnexpectedError("connection reset by peer".into());
+        assert!(matches!(classify(&io, "/m"), Failure::Retry));
+        for lost in [E::SessionExpired, E::ClientClosed, E::NoHosts] {
+            assert!(
+                matches!(classify(&lost, "/m"), Failure::SessionLost),
+                "{lost:?}"
+            );
+        }
+        for fatal in [E::NoAuth, E::AuthFailed, E::InvalidAcl] {
+            assert!(
+                matches!(classify(&fatal, "/m"), Failure::Fatal(_)),
+                "{fatal:?}"
+            );
         }
     }
 
