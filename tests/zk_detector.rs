@@ -1,6 +1,7 @@
 //! ZkDetector against a real ZooKeeper server (MESOS_SCHED_TEST_ZK, started by the test
 //! command with scripts/zookeeper.sh): leader among several members, following changes,
 //! no leader, legacy formats, digest auth, ZooKeeper restart.
+#![cfg(feature = "zookeeper")]
 
 mod zk_common;
 

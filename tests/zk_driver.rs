@@ -3,6 +3,7 @@
 //! -> disconnected -> reregistered on the new leader with the same framework id, no
 //! leader -> waits without spinning, wrong credentials -> error() + abort, bad strings
 //! -> InvalidArgument at new().
+#![cfg(feature = "zookeeper")]
 
 mod common;
 mod zk_common;

@@ -3,6 +3,7 @@
 //! the leader there, and when the leading master stops mid-run the framework keeps its
 //! id, sees disconnected -> reregistered, its tasks finish, every update arrives and
 //! is acknowledged exactly once.
+#![cfg(feature = "zookeeper")]
 
 mod common;
 mod zk_common;

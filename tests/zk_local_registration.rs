@@ -1,6 +1,7 @@
 //! The local cluster's ZooKeeper registration (src/local/zk.rs) against a real
 //! ZooKeeper (MESOS_SCHED_TEST_ZK): one session and one `json.info_` member per master,
 //! lowest sequence leads, withdrawing the leader hands over, the detector agrees.
+#![cfg(feature = "zookeeper")]
 
 mod zk_common;
 
