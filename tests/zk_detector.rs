@@ -268,3 +268,23 @@ fn zk_long_outage_past_the_session_timeout_keeps_the_last_leader() {
     }
     assert_eq!(current.as_deref(), Some("http://127.0.0.1:9202"));
 }
+
+#[test]
+fn zk_detector_drops_promptly_while_zookeeper_is_down() {
+    zk_server(); // part of the ZooKeeper suite
+    let server = PrivateServer::start("drop-outage");
+    let member = Session::connect(&server.address, None);
+    member.mkdir("/mesos");
+    member.join("/mesos", "json.info_", &master_info_json(9301));
+    let detector = ZkDetector::new(&format!("zk://{}/mesos", server.address)).unwrap();
+    assert!(next(&detector, None).is_some());
+    server.stop();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    drop(detector);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "drop took {:?}",
+        started.elapsed()
+    );
+}

@@ -43,6 +43,10 @@ const DEFAULT_PORT: u16 = 2181;
 const RETRY_INITIAL: Duration = Duration::from_millis(250);
 const RETRY_MAX: Duration = Duration::from_secs(4);
 
+/// How long a stopping detector waits for ZooKeeper to confirm closing its session (it
+/// owns no ephemeral node, so this is only politeness toward the server).
+const DETECTOR_CLOSE_BOUND: Duration = Duration::from_millis(500);
+
 /// After a session expiry the detector publishes "no leader"; it holds that until the
 /// driver has seen it (or this long), so a quick re-detection of the same leader still
 /// makes the driver reconnect.
@@ -504,12 +508,12 @@ pub(crate) fn classify(error: &zk::Error, path: &str) -> Failure {
     }
 }
 
-/// Closes a session and waits (bounded) until ZooKeeper confirmed it, so its ephemeral
-/// nodes are gone when this returns.
-pub(crate) async fn close_session(client: zk::Client) {
+/// Closes a session and waits up to `bound` until ZooKeeper confirmed it, so its
+/// ephemeral nodes are gone when this returns.
+pub(crate) async fn close_session(client: zk::Client, bound: Duration) {
     let mut state = client.state_watcher();
     drop(client);
-    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+    let _ = tokio::time::timeout(bound, async {
         while !state.state().is_terminated() {
             state.changed().await;
         }
@@ -589,6 +593,8 @@ pub struct ZkDetector {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
+    /// The process that started the thread (a fork()ed child has no such thread).
+    creation_pid: u32,
 }
 
 impl ZkDetector {
@@ -613,6 +619,7 @@ impl ZkDetector {
             shared,
             stop,
             thread: Some(thread),
+            creation_pid: std::process::id(),
         })
     }
 
@@ -675,8 +682,11 @@ impl Drop for ZkDetector {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
         if let Some(thread) = self.thread.take() {
-            // The thread ends at once when told to stop; never join ourselves.
-            if thread.thread().id() != std::thread::current().id() {
+            // The thread ends at once when told to stop. Never join ourselves, nor a
+            // thread that a fork()ed child does not have.
+            if thread.thread().id() != std::thread::current().id()
+                && self.creation_pid == std::process::id()
+            {
                 let _ = thread.join();
             }
         }
@@ -730,12 +740,12 @@ async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>
         let outcome = watch_group(&client, &url.path, &shared, &mut stop).await;
         match outcome {
             Outcome::Stopped => {
-                close_session(client).await;
+                close_session(client, DETECTOR_CLOSE_BOUND).await;
                 return;
             }
             Outcome::Fatal(message) => {
                 shared.fail(message);
-                close_session(client).await;
+                close_session(client, DETECTOR_CLOSE_BOUND).await;
                 return;
             }
             Outcome::SessionLost => {

@@ -28,6 +28,10 @@ use crate::detector::zk::{
 /// How long `start` waits for every master to be registered and a leader to be known.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long withdrawing a master waits for ZooKeeper to confirm closing its session
+/// (after that its member is gone).
+const MASTER_CLOSE_BOUND: Duration = Duration::from_secs(3);
+
 /// Called with the leading master's index whenever it changes (never with a lock held).
 pub type LeaderCallback = Box<dyn Fn(Option<usize>) + Send + Sync + 'static>;
 
@@ -96,6 +100,8 @@ pub struct ZkMasters {
     stop_all: watch::Sender<bool>,
     stop_master: Vec<watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
+    /// The process that started the thread (a fork()ed child has no such thread).
+    creation_pid: u32,
 }
 
 impl ZkMasters {
@@ -150,6 +156,7 @@ impl ZkMasters {
             stop_all,
             stop_master,
             thread: Some(thread),
+            creation_pid: std::process::id(),
         };
 
         let deadline = Instant::now() + START_TIMEOUT;
@@ -230,7 +237,9 @@ impl Drop for ZkMasters {
     fn drop(&mut self) {
         let _ = self.stop_all.send(true);
         if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != std::thread::current().id() {
+            if thread.thread().id() != std::thread::current().id()
+                && self.creation_pid == std::process::id()
+            {
                 let _ = thread.join();
             }
         }
@@ -326,8 +335,8 @@ async fn register(
         };
         let created = tokio::select! {
             created = created => created,
-            _ = stopped(&mut stop_all) => { close_session(client).await; return; }
-            _ = stopped(&mut stop_one) => { close_session(client).await; break; }
+            _ = stopped(&mut stop_all) => { close_session(client, MASTER_CLOSE_BOUND).await; return; }
+            _ = stopped(&mut stop_one) => { close_session(client, MASTER_CLOSE_BOUND).await; break; }
         };
         match created {
             Ok(name) => {
@@ -343,7 +352,7 @@ async fn register(
                         state.error = Some(format!("master {index}: {message}"));
                     });
                     shared.members_changed.notify_one();
-                    close_session(client).await;
+                    close_session(client, MASTER_CLOSE_BOUND).await;
                     return;
                 }
                 drop(client);
@@ -367,8 +376,8 @@ async fn register(
                 shared.set_name(index, None);
                 drop(client);
             }
-            _ = stopped(&mut stop_all) => { close_session(client).await; return; }
-            _ = stopped(&mut stop_one) => { close_session(client).await; break; }
+            _ = stopped(&mut stop_all) => { close_session(client, MASTER_CLOSE_BOUND).await; return; }
+            _ = stopped(&mut stop_one) => { close_session(client, MASTER_CLOSE_BOUND).await; break; }
         }
     }
     shared.update(|state| {

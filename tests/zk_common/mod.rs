@@ -230,7 +230,8 @@ impl Session {
             self.runtime.run(async move {
                 let mut state = client.state_watcher();
                 drop(client);
-                let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                // Bounded: with ZooKeeper down the close cannot be confirmed.
+                let _ = tokio::time::timeout(Duration::from_secs(2), async {
                     while !state.state().is_terminated() {
                         state.changed().await;
                     }
