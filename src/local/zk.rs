@@ -72,6 +72,14 @@ struct Shared {
 }
 
 impl State {
+    /// Some master is between sessions (not registered, not withdrawn).
+    fn registering(&self) -> bool {
+        self.names
+            .iter()
+            .zip(&self.withdrawn)
+            .any(|(name, withdrawn)| name.is_none() && !withdrawn)
+    }
+
     /// The observer's report reflects the current members.
     fn settled(&self) -> bool {
         self.observed_version == Some(self.members_version)
@@ -412,11 +420,14 @@ async fn observe(
             }
         };
         loop {
+            // Taken before listing: a member change after it makes this report stale, and
+            // its notification makes us list again.
+            let version = shared.state.lock().members_version;
             let listed = tokio::select! {
                 listed = client.get_and_watch_children(&url.path) => listed,
                 _ = stopped(&mut stop) => break 'session,
             };
-            let (leader, watcher, version) = match listed {
+            let (leader, watcher) = match listed {
                 Ok((children, _, watcher)) => {
                     let lowest = select_leader(&children).map(|member| member.name);
                     let state = shared.state.lock();
@@ -426,10 +437,10 @@ async fn observe(
                             .iter()
                             .position(|name| name.as_deref() == Some(lowest.as_str()))
                     });
-                    (leader, Some(watcher), state.members_version)
+                    (leader, Some(watcher))
                 }
                 // Not created yet (a master is about to): look again when told.
-                Err(zk::Error::NoNode) => (None, None, shared.state.lock().members_version),
+                Err(zk::Error::NoNode) => (None, None),
                 Err(error) => match classify(&error, &url.path) {
                     Failure::Retry => {
                         if !sleep_unless_stopped(backoff.next_delay(), &mut stop).await {
@@ -464,7 +475,8 @@ async fn observe(
             tokio::select! {
                 _ = children_changed => {}
                 _ = shared.members_changed.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)), if shared.state.lock().names.iter().any(Option::is_none) => {}
+                // Safety net while a master is (re)registering.
+                _ = tokio::time::sleep(Duration::from_secs(1)), if shared.state.lock().registering() => {}
                 _ = stopped(&mut stop) => break 'session,
             }
         }
