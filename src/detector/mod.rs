@@ -179,7 +179,8 @@ impl Detector for StaticDetector {
 /// (The ZooKeeper module hooks in here: `zk::ZkDetector`.)
 pub fn zookeeper_detector(url: &str) -> Result<std::sync::Arc<dyn Detector>, String> {
     #[cfg(feature = "zookeeper")]
-    return zk::ZkDetector::new(url).map(|d| std::sync::Arc::new(d) as std::sync::Arc<dyn Detector>);
+    return zk::ZkDetector::new(url)
+        .map(|d| std::sync::Arc::new(d) as std::sync::Arc<dyn Detector>);
     #[cfg(not(feature = "zookeeper"))]
     {
         let _ = url;
