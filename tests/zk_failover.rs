@@ -177,11 +177,18 @@ fn zk_leader_failover_mid_run_with_tasks_running() {
     // ...and the driver acknowledged each delivery at most once (no replayed or
     // duplicate ACKNOWLEDGE), every update at least once.
     let acks = acknowledgements(&cluster);
+    // Taken after the acknowledgements: an update's callback is logged before its ack.
+    let seen = log.all();
     let mut deliveries: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut described: HashMap<Vec<u8>, String> = HashMap::new();
     for s in &seen {
         if let Seen::Update(status, _) = s {
             let uuid = status.uuid.clone().expect("agent updates carry a uuid");
             *deliveries.entry(uuid.to_vec()).or_default() += 1;
+            described.insert(
+                uuid.to_vec(),
+                format!("task {} state {}", status.task_id.value, status.state),
+            );
         }
     }
     assert!(deliveries.len() >= 2 * TASKS.len());
@@ -189,7 +196,8 @@ fn zk_leader_failover_mid_run_with_tasks_running() {
         let acked = acks.get(uuid).copied().unwrap_or(0);
         assert!(
             (1..=*delivered).contains(&acked),
-            "uuid {uuid:?}: delivered {delivered} times, acknowledged {acked} times"
+            "{}: delivered {delivered} times, acknowledged {acked} times; callbacks: {seen:?}",
+            described[uuid]
         );
     }
     assert!(
