@@ -1,7 +1,7 @@
 //! `mesos-local`: a local Mesos cluster (masters + agents) on a port.
 //! See `mesos-local --help` and docs/mesos-local.md.
 
-use mesos_sched::local::{LocalCluster, LocalConfig};
+use mesos_sched::local::LocalConfig;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -161,7 +161,12 @@ fn main() {
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 
-    let cluster = match LocalCluster::start(config) {
+    // With --zk the masters register in ZooKeeper, which elects the leader (src/local/zk.rs).
+    #[cfg(feature = "zookeeper")]
+    let started = mesos_sched::local::zk::ZkLocalCluster::start(config);
+    #[cfg(not(feature = "zookeeper"))]
+    let started = mesos_sched::local::LocalCluster::start(config);
+    let cluster = match started {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("mesos-local: cannot start: {e}");

@@ -178,8 +178,14 @@ impl Detector for StaticDetector {
 /// The detector for a `zk://` URL. Without the `zookeeper` feature there is none.
 /// (The ZooKeeper module hooks in here: `zk::ZkDetector`.)
 pub fn zookeeper_detector(url: &str) -> Result<std::sync::Arc<dyn Detector>, String> {
-    let _ = url;
-    Err("zk:// masters need the zookeeper feature".to_string())
+    #[cfg(feature = "zookeeper")]
+    return zk::ZkDetector::new(url)
+        .map(|d| std::sync::Arc::new(d) as std::sync::Arc<dyn Detector>);
+    #[cfg(not(feature = "zookeeper"))]
+    {
+        let _ = url;
+        Err("zk:// masters need the zookeeper feature".to_string())
+    }
 }
 
 #[cfg(test)]
@@ -273,6 +279,12 @@ mod tests {
         );
         assert!(start.elapsed() >= Duration::from_millis(20));
         assert!(d.is_static());
+        #[cfg(not(feature = "zookeeper"))]
         assert!(zookeeper_detector("zk://h:1/m").is_err());
+        #[cfg(feature = "zookeeper")]
+        assert!(zookeeper_detector("zk://h:1/").is_err());
     }
 }
+
+#[cfg(feature = "zookeeper")]
+pub mod zk;

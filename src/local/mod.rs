@@ -539,3 +539,6 @@ pub fn set_log_level(level: &str) -> bool {
         None => false,
     }
 }
+
+#[cfg(feature = "zookeeper")]
+pub mod zk;
