@@ -144,6 +144,7 @@ _PROTOTYPES = {
         c_status,
         (c_driver_p,) + _BYTES + _STRS + _BYTES,
     ),
+    "mesos_sched_driver_status": (c_status, (c_driver_p,)),
     "mesos_sched_driver_free": (None, (c_driver_p,)),
     "mesos_sched_driver_last_error": (
         ctypes.c_size_t,

@@ -9,7 +9,7 @@ family the driver was built with.
 from __future__ import annotations
 
 import types
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Sequence, Union
 
 __all__ = ["MessageFamily", "resolve_family"]
 
@@ -94,6 +94,10 @@ def _describe(obj: Any) -> str:
     return type(obj).__name__
 
 
+def _a(name: str) -> str:
+    return ("an " if name[:1] in "AEIOU" else "a ") + name
+
+
 def to_bytes(obj: Any, what: str, expected: Sequence[str]) -> bytes:
     """Serializes one message argument; TypeError/ValueError with the argument named.
 
@@ -104,13 +108,13 @@ def to_bytes(obj: Any, what: str, expected: Sequence[str]) -> bytes:
     serialize = getattr(obj, "SerializeToString", None)
     if serialize is None or not callable(serialize) or isinstance(obj, type):
         raise TypeError(
-            "%s must be a %s message (an object with SerializeToString()), not %s"
-            % (what, expected[0], _describe(obj))
+            "%s must be %s message (an object with SerializeToString()), not %s"
+            % (what, _a(expected[0]), _describe(obj))
         )
     descriptor = getattr(obj, "DESCRIPTOR", None)
     type_name = getattr(descriptor, "name", None)
     if isinstance(type_name, str) and type_name not in expected:
-        raise TypeError("%s must be a %s message, not a %s" % (what, expected[0], type_name))
+        raise TypeError("%s must be %s message, not %s" % (what, _a(expected[0]), _a(type_name)))
     try:
         data = serialize()
     except Exception as err:  # protobuf's EncodeError: required fields missing
@@ -208,5 +212,3 @@ OPERATION = ("Operation",)
 EXECUTOR_ID = ("ExecutorID",)
 AGENT_ID = ("AgentID", "SlaveID")
 OFFER_CONSTRAINTS = ("OfferConstraints",)
-
-ByteArrays = Tuple[Any, Any, int]

@@ -102,6 +102,17 @@ def _string_array(items: Optional[List[bytes]]) -> Tuple[Any, int]:
     return (ctypes.c_char_p * len(items))(*items), len(items)
 
 
+def _last_error(lib: Any, handle: Optional[int]) -> str:
+    """The library's message for the last failed call on handle (None: on this thread)."""
+    size = 512
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        full = lib.mesos_sched_driver_last_error(handle, buf, size)
+        if full < size:
+            return buf.value.decode("utf-8", "replace")
+        size = full + 1
+
+
 def _optional(data: Optional[bytes]) -> Tuple[Optional[bytes], int]:
     return (None, 0) if data is None else (data, len(data))
 
@@ -201,13 +212,8 @@ class MesosSchedulerDriver(SchedulerDriver):
             ctypes.byref(handle),
         )
         if status < 0 or not handle.value:
-            # No handle, so no detailed message: name what the library checks.
-            raise error_for(
-                "MesosSchedulerDriver()",
-                status,
-                "the library refused the arguments (is master %r a valid master string "
-                "and framework a parsable FrameworkInfo?)" % master_bytes.decode("utf-8"),
-            )
+            # No handle: the message is the last handle-less error of this thread.
+            raise error_for("MesosSchedulerDriver()", status, _last_error(self._lib, None))
         self._handle = handle.value
         if roles:
             self._set_option(b"suppressed_roles", b",".join(roles))
@@ -217,15 +223,7 @@ class MesosSchedulerDriver(SchedulerDriver):
     # ------------------------------------------------------------------ plumbing
 
     def _last_error(self) -> str:
-        if not self._handle:
-            return ""
-        size = 512
-        while True:
-            buf = ctypes.create_string_buffer(size)
-            full = self._lib.mesos_sched_driver_last_error(self._handle, buf, size)
-            if full < size:
-                return buf.value.decode("utf-8", "replace")
-            size = full + 1
+        return _last_error(self._lib, self._handle)
 
     def _check(self, call: str, status: int) -> int:
         if status < 0:
@@ -625,6 +623,11 @@ class MesosSchedulerDriver(SchedulerDriver):
             self._free()
         except Exception:  # noqa: BLE001 - nothing to report to at collection time
             pass
+
+    @property
+    def status(self) -> int:
+        """The driver's current status (DRIVER_*), without changing anything."""
+        return self._check("status", self._lib.mesos_sched_driver_status(self._live_handle("status")))
 
     def __repr__(self) -> str:
         return "<%s handle=%s messages=%s>" % (
