@@ -105,9 +105,10 @@ def test_launch_on_a_list_of_offers_and_accept_offers(mesos_local: Any, recorder
     assert driver.acceptOffers([offer.id], [operation]) == mesos_sched.DRIVER_RUNNING
     assert wait_terminal(recorder, task.task_id.value).state == mesos_pb2.TASK_FINISHED
 
-    offer2 = recorder.wait_for(
+    (offers,) = recorder.wait_for(
         "resourceOffers", lambda offers: any(o.id.value != offer.id.value for o in offers)
-    )[0][0]
+    )
+    offer2 = next(o for o in offers if o.id.value != offer.id.value)
     task2 = command_task(offer2, "true")
     assert driver.launchTasks([offer2.id], [task2]) == mesos_sched.DRIVER_RUNNING
     assert wait_terminal(recorder, task2.task_id.value).state == mesos_pb2.TASK_FINISHED
@@ -198,21 +199,31 @@ def test_framework_message_is_sent(mesos_local: Any, recorder: Recorder, drivers
 
 
 def test_explicit_acknowledgements(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
+    acking = threading.Event()
+    acks: List[int] = []
+
+    def ack_when_allowed(driver: MesosSchedulerDriver, status: Any) -> None:
+        if acking.is_set():
+            acks.append(driver.acknowledgeStatusUpdate(status))  # from inside a callback
+
+    recorder.hooks["statusUpdate"] = ack_when_allowed
     driver = make_driver(recorder, mesos_local, drivers, implicitAcknowledgements=False)
     driver.start()
     offer = first_offer(recorder)
-    task = command_task(offer, "sleep 2")
+    task = command_task(offer, "sleep 1")
     driver.launchTasks(offer.id, [task])
-    running = wait_state(recorder, task.task_id.value, mesos_pb2.TASK_RUNNING)
-    # Unacknowledged, the agent holds the task's next update back: no terminal state.
+    (first,) = recorder.wait_for("statusUpdate", lambda s: s.task_id.value == task.task_id.value)
+    # Unacknowledged, the agent holds the task's next updates back (it may only retry
+    # this one): the task, done after 1 s, is not reported finished.
     time.sleep(4)
-    assert not any(s.state in TERMINAL for s in recorder.statuses(task.task_id.value)), [
-        state_name(s.state) for s in recorder.statuses(task.task_id.value)
-    ]
-    assert driver.acknowledgeStatusUpdate(running) == mesos_sched.DRIVER_RUNNING
+    updates = recorder.statuses(task.task_id.value)
+    assert {u.uuid for u in updates} == {first.uuid}, [state_name(u.state) for u in updates]
+
+    acking.set()
+    assert driver.acknowledgeStatusUpdate(first) == mesos_sched.DRIVER_RUNNING
     finished = wait_terminal(recorder, task.task_id.value)
     assert finished.state == mesos_pb2.TASK_FINISHED
-    assert driver.acknowledgeStatusUpdate(finished) == mesos_sched.DRIVER_RUNNING
+    assert acks and set(acks) == {mesos_sched.DRIVER_RUNNING}
 
 
 def test_acknowledge_with_implicit_acks_is_a_usage_error(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
@@ -345,12 +356,14 @@ def test_join_releases_the_gil(mesos_local: Any, recorder: Recorder, drivers: Li
 
 
 def test_unreferenced_running_driver_is_kept_alive(mesos_local: Any, recorder: Recorder) -> None:
+    checked = threading.Event()
     stopped = threading.Event()
 
     def on_offers(driver: MesosSchedulerDriver, offers: List[Any]) -> None:
         assert offers[0].id.value
-        driver.stop()
-        stopped.set()
+        if checked.wait(EVENT_TIMEOUT):
+            driver.stop()
+            stopped.set()
 
     recorder.hooks["resourceOffers"] = on_offers
     driver = MesosSchedulerDriver(recorder, framework_info(unique("orphan")), mesos_local.master)
@@ -360,6 +373,7 @@ def test_unreferenced_running_driver_is_kept_alive(mesos_local: Any, recorder: R
     gc.collect()
     # Running, it is kept alive (with its ctypes thunks): callbacks still arrive.
     assert alive() is not None
+    checked.set()
     recorder.wait_for("registered")
     assert stopped.wait(EVENT_TIMEOUT)
     # Stopped (inside its own callback) and unreferenced, it is released.
