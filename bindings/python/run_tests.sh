@@ -26,7 +26,7 @@ export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$root/target/debug/mesos-local}"
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pytest>=7"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pytest>=7" "pytest-timeout>=2"
 # Reinstall the package itself each run so the tests see the current sources.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$here"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$here"

@@ -315,6 +315,7 @@ def test_run_returns_when_a_callback_stops_the_driver(mesos_local: Any, recorder
 def test_driver_calls_inside_callbacks(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
     launched: List[str] = []
     join_errors: List[BaseException] = []
+    hooked = threading.Event()
 
     def on_offers(driver: MesosSchedulerDriver, offers: List[Any]) -> None:
         try:
@@ -327,11 +328,12 @@ def test_driver_calls_inside_callbacks(mesos_local: Any, recorder: Recorder, dri
             driver.launchTasks(offers[0].id, [task])
         for offer in offers[1:]:
             driver.declineOffer(offer.id)
+        hooked.set()
 
     recorder.hooks["resourceOffers"] = on_offers
     driver = make_driver(recorder, mesos_local, drivers)
     driver.start()
-    recorder.wait_for("resourceOffers")
+    assert hooked.wait(EVENT_TIMEOUT)
     assert join_errors and join_errors[0].status == -3
     assert wait_terminal(recorder, launched[0]).state == mesos_pb2.TASK_FINISHED
 
