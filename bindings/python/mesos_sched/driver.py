@@ -40,6 +40,10 @@ __all__ = ["MesosSchedulerDriver"]
 # Drivers that may still call back into Python: kept alive here (see module docstring).
 _live: Set["MesosSchedulerDriver"] = set()
 _live_lock = threading.Lock()
+# Every driver with a handle, and the threads freeing handles released inside callbacks:
+# all are freed/joined at exit (see _free_everything_at_exit).
+_with_handle: "weakref.WeakSet[MesosSchedulerDriver]" = weakref.WeakSet()
+_freeing: List[threading.Thread] = []
 
 
 def _keep_alive(driver: "MesosSchedulerDriver") -> None:
@@ -53,19 +57,24 @@ def _release(driver: "MesosSchedulerDriver") -> None:
 
 
 @atexit.register
-def _shutdown_live_drivers() -> None:
-    # A library thread must not call into an interpreter that is finalizing: abort (no
-    # teardown, like a process exit with the legacy driver) and free every live driver
-    # while threads can still take the GIL.
+def _free_everything_at_exit() -> None:
+    # Once the interpreter finalizes, a library thread that enters a callback (or
+    # returns from a driver call made inside one) to take the GIL is killed with a
+    # forced unwind, which aborts the process when it crosses the library's frames.
+    # So, while threads can still take the GIL: abort the drivers still running (no
+    # teardown, like a process exit with the legacy driver), then free every handle;
+    # free joins the library's threads, letting a callback in progress finish.
     with _live_lock:
-        drivers = list(_live)
         _live.clear()
-    for driver in drivers:
+    for driver in list(_with_handle):
         try:
-            driver.abort()
+            if driver._handle:
+                driver._lib.mesos_sched_driver_abort(driver._handle)
             driver._free()
         except Exception:  # noqa: BLE001 - best effort at exit
             pass
+    for thread in list(_freeing):
+        thread.join()
 
 
 def _copy(address: Optional[int], length: int) -> bytes:
@@ -193,8 +202,11 @@ class MesosSchedulerDriver(SchedulerDriver):
         self._scheduler = scheduler
         self._family = m.resolve_family(messages)
         self._implicit_acks = bool(implicitAcknowledgements)
-        # Idents of the library threads that ran our callbacks (one dispatcher thread).
+        # Idents of the library threads that ran our callbacks (one dispatcher thread),
+        # and whether one is running now (join waits for it to finish).
         self._callback_threads: Set[int] = set()
+        self._callback_running = False
+        self._callback_done = threading.Condition()
         self._state_lock = threading.Lock()
         self._vtable, self._thunks = self._build_vtable()
 
@@ -215,6 +227,7 @@ class MesosSchedulerDriver(SchedulerDriver):
             # No handle: the message is the last handle-less error of this thread.
             raise error_for("MesosSchedulerDriver()", status, _last_error(self._lib, None))
         self._handle = handle.value
+        _with_handle.add(self)
         if roles:
             self._set_option(b"suppressed_roles", b",".join(roles))
         for key, value in option_items:
@@ -261,12 +274,17 @@ class MesosSchedulerDriver(SchedulerDriver):
             if driver is None:
                 return
             driver._callback_threads.add(threading.get_ident())
+            driver._callback_running = True
             try:
                 method = getattr(driver._scheduler, method_name, None)
                 if method is not None:
                     method(driver, *build_args())
             except BaseException:  # noqa: BLE001 - nothing may unwind into the library
                 driver._callback_failed(method_name)
+            finally:
+                with driver._callback_done:
+                    driver._callback_running = False
+                    driver._callback_done.notify_all()
 
         def registered(_ud, _d, fid, fid_len, info, info_len):  # type: ignore[no-untyped-def]
             dispatch(
@@ -433,6 +451,11 @@ class MesosSchedulerDriver(SchedulerDriver):
         if self._in_own_callback():
             return self._check("join", self._lib.mesos_sched_driver_join(handle))
         status = self._blocking_join(handle)
+        # stop() called inside a callback releases join at once; let that callback
+        # finish first, so the caller sees what it did (and may exit the process).
+        with self._callback_done:
+            while self._callback_running:
+                self._callback_done.wait(0.5)
         if status in (DRIVER_STOPPED, DRIVER_ABORTED):
             _release(self)
         return status
@@ -604,6 +627,7 @@ class MesosSchedulerDriver(SchedulerDriver):
         handle, self._handle = self._handle, None
         if not handle:
             return
+        _with_handle.discard(self)
         if self._in_own_callback():
             # The library cannot join its own dispatcher thread from inside a callback:
             # free on another thread, keeping the thunks alive until that is done.
@@ -613,8 +637,14 @@ class MesosSchedulerDriver(SchedulerDriver):
             def free_later() -> None:
                 lib.mesos_sched_driver_free(handle)
                 del keep_alive[:]
+                try:
+                    _freeing.remove(threading.current_thread())
+                except ValueError:
+                    pass
 
-            threading.Thread(target=free_later, name="mesos-sched-free", daemon=True).start()
+            freeing = threading.Thread(target=free_later, name="mesos-sched-free", daemon=True)
+            _freeing.append(freeing)
+            freeing.start()
             return
         self._lib.mesos_sched_driver_free(handle)
 

@@ -112,6 +112,22 @@ class MesosLocal:
                 last = err
         raise RuntimeError("no /state endpoint on mesos-local: %s" % last)
 
+    def wait_framework_removed(self, framework_id: str, timeout: float = EVENT_TIMEOUT) -> None:
+        """Waits until the master has removed (torn down) the framework."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            removed = set(state.get("removed_framework_ids", []))
+            removed.update(f.get("id") for f in state.get("completed_frameworks", []))
+            if framework_id in removed:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    "framework %s was not removed within %.0f s: frameworks %s"
+                    % (framework_id, timeout, [f.get("id") for f in state.get("frameworks", [])])
+                )
+            time.sleep(0.1)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

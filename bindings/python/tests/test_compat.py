@@ -136,6 +136,7 @@ def test_ctrl_c_during_run_stops_cleanly(fresh_mesos_local: Any, tmp_path: Any) 
 
     # stop() tore the framework down (it had a failover timeout, so a mere exit would
     # have left it registered): re-subscribing with its id is refused.
+    fresh_mesos_local.wait_framework_removed(framework_id)
     recorder = Recorder()
     again = framework_info("Test Framework (Python)", failover_timeout=3600.0)
     again.id.value = framework_id

@@ -251,6 +251,7 @@ def test_stop_without_failover_tears_the_framework_down(fresh_mesos_local: Any, 
     wait_state(first, task.task_id.value, mesos_pb2.TASK_RUNNING)
     assert driver.stop(failover=False) == mesos_sched.DRIVER_STOPPED
     assert driver.join() == mesos_sched.DRIVER_STOPPED
+    fresh_mesos_local.wait_framework_removed(framework_id.value)
 
     # The framework is gone: subscribing again with its id is refused for good.
     second = Recorder()
