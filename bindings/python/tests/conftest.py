@@ -112,6 +112,14 @@ class MesosLocal:
                 last = err
         raise RuntimeError("no /state endpoint on mesos-local: %s" % last)
 
+    def post(self, path: str) -> str:
+        """POSTs to mesos-local (the fault endpoints of --admin); returns the body."""
+        import urllib.request
+
+        request = urllib.request.Request(self.url.rstrip("/") + path, data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode("utf-8")
+
     def wait_framework_removed(self, framework_id: str, timeout: float = EVENT_TIMEOUT) -> None:
         """Waits until the master has removed (torn down) the framework."""
         deadline = time.monotonic() + timeout
@@ -149,6 +157,14 @@ def mesos_local() -> Iterator[MesosLocal]:
 def fresh_mesos_local() -> Iterator[MesosLocal]:
     """A cluster of its own, for tests whose frameworks outlive their driver."""
     cluster = MesosLocal()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture()
+def faulty_mesos_local() -> Iterator[MesosLocal]:
+    """A cluster of its own with the fault-injection endpoint (POST /admin/faults/...)."""
+    cluster = MesosLocal(["--admin"])
     yield cluster
     cluster.stop()
 

@@ -421,3 +421,20 @@ def test_bad_option_is_a_value_error(mesos_local: Any, recorder: Recorder) -> No
     assert "no.such.option" in str(info.value)
     with pytest.raises(ValueError):
         MesosSchedulerDriver(recorder, framework_info(), mesos_local.master, options={"log.level": "loud"})
+
+
+def test_keyboard_interrupt_during_join_stops_the_driver(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
+    import os
+    import signal
+
+    driver = make_driver(recorder, mesos_local, drivers)
+    driver.start()
+    recorder.wait_for("registered")
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            driver.join()
+    finally:
+        timer.cancel()
+    assert driver.status == mesos_sched.DRIVER_STOPPED
