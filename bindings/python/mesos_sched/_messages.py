@@ -65,9 +65,9 @@ def _v0_module() -> types.ModuleType:
     from . import _compat_hook
 
     _compat_hook.install()
-    from mesos.interface import mesos_pb2  # type: ignore[import-not-found]
+    import importlib
 
-    return mesos_pb2
+    return importlib.import_module("mesos.interface.mesos_pb2")
 
 
 FamilySpec = Union[None, str, types.ModuleType, MessageFamily]

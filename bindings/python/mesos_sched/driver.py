@@ -79,7 +79,7 @@ def _free_everything_at_exit() -> None:
 
 def _copy(address: Optional[int], length: int) -> bytes:
     """Copies callback bytes (valid only during the callback) into a Python bytes."""
-    if not length:
+    if not length or address is None:
         return b""
     return ctypes.string_at(address, length)
 
@@ -230,8 +230,8 @@ class MesosSchedulerDriver(SchedulerDriver):
         _with_handle.add(self)
         if roles:
             self._set_option(b"suppressed_roles", b",".join(roles))
-        for key, value in option_items:
-            self._set_option(key, value)
+        for option_key, option_value in option_items:
+            self._set_option(option_key, option_value)
 
     # ------------------------------------------------------------------ plumbing
 
