@@ -25,7 +25,9 @@ def v0_name(name: str) -> str:
 
 def cardinality(field: Any) -> Any:
     # `label` is gone from protobuf 7; is_required/is_repeated are absent from older ones.
-    return tuple(getattr(field, attr, None) for attr in ("label", "is_required", "is_repeated"))
+    if hasattr(field, "is_required"):
+        return (field.is_required, field.is_repeated)
+    return field.label
 
 
 def walk(descriptor: Any, prefix: str = "") -> Dict[str, Any]:
