@@ -12,8 +12,8 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use mesos_sched::proto::v1::{
-    value, AgentId, CommandInfo, FrameworkId, FrameworkInfo, Offer, OfferId, Resource,
-    TaskId, TaskInfo, TaskState, TaskStatus,
+    value, AgentId, CommandInfo, FrameworkId, FrameworkInfo, Offer, OfferId, Resource, TaskId,
+    TaskInfo, TaskState, TaskStatus,
 };
 use mesos_sched::{Driver, Scheduler, Status};
 use prost::Message;
@@ -115,7 +115,10 @@ impl Scheduler for TestScheduler {
             let (mut cpus, mut mem) = (offered(&offer, "cpus"), offered(&offer, "mem"));
             let mut tasks = Vec::new();
             while self.launched < self.total && cpus >= TASK_CPUS && mem >= TASK_MEM {
-                println!("Launching task {} using offer {}", self.launched, offer.id.value);
+                println!(
+                    "Launching task {} using offer {}",
+                    self.launched, offer.id.value
+                );
                 tasks.push(command_task(self.launched, &offer.agent_id).encode_to_vec());
                 self.launched += 1;
                 cpus -= TASK_CPUS;
@@ -203,13 +206,7 @@ fn main() -> ExitCode {
         launched: 0,
         outcome: outcome.clone(),
     };
-    let driver = match Driver::new(
-        Box::new(scheduler),
-        &framework_info,
-        &master,
-        None,
-        true,
-    ) {
+    let driver = match Driver::new(Box::new(scheduler), &framework_info, &master, None, true) {
         Ok(driver) => driver,
         Err(error) => {
             eprintln!("Driver::new failed: {error}");

@@ -170,20 +170,9 @@ impl Detector for LocalDetector {
 
 /// The configuration of master `local`: the documented defaults on a free port.
 fn local_config() -> crate::local::LocalConfig {
-    // TODO(after merging `local`): `..LocalConfig::default()`.
     crate::local::LocalConfig {
-        ip: "127.0.0.1".to_string(),
         port: 0,
-        masters: 1,
-        agents: 2,
-        resources: "cpus:4;mem:8192;disk:65536;ports:[31000-32000]".to_string(),
-        heartbeat_interval: Duration::from_secs(15),
-        authenticate: None,
-        simulate: None,
-        work_dir: None,
-        keep_work_dir: false,
-        zk: None,
-        tls: None,
+        ..crate::local::LocalConfig::default()
     }
 }
 
@@ -248,6 +237,7 @@ impl Driver {
             send_tx: None,
             stopped_at: None,
             sender_done: false,
+            connected_at_abort: false,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -289,7 +279,21 @@ impl Driver {
         result.or_else(|e| self.fail(e))
     }
 
-    /// Sets an option (see ABI.md); only before `start`.
+    /// Sets an option; only before `start` (afterwards: `Error::InvalidState`; unknown
+    /// key or bad value: `Error::InvalidArgument`). Keys:
+    /// - `suppressed_roles`: comma-separated roles sent as suppressed with SUBSCRIBE.
+    /// - `tls.ca_file`: PEM file of CA certificates trusted for https:// masters.
+    /// - `tls.verify`: `true` (default) / `false` to skip certificate verification.
+    /// - `heartbeat.timeout_factor`: missed heartbeat intervals before the connection
+    ///   counts as lost (default 5).
+    /// - `backoff.initial_ms`, `backoff.max_ms`: registration backoff (default 2000 and
+    ///   60000; also capped at failover_timeout / 10; env MESOS_REGISTRATION_BACKOFF_FACTOR).
+    /// - `request.timeout_ms`: time limit of a call (default 75000).
+    /// - `connect.timeout_ms`: TCP connect limit (default 10000).
+    /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
+    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    ///   1 = every call strictly in order).
+    /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();
         if state.status != Status::NotStarted {
@@ -380,6 +384,11 @@ impl Driver {
                     body: prost::Message::encode_to_vec(&teardown),
                     kind: call_type::TEARDOWN,
                 });
+            }
+        }
+        if !failover && was_aborted && state.connected_at_abort {
+            if let Some(tx) = &state.send_tx {
+                let _ = tx.send(Outgoing::TeardownAfterAbort);
             }
         }
         if let Some(tx) = &state.send_tx {
@@ -794,5 +803,26 @@ impl Driver {
     /// True when the calling thread is this driver's dispatcher thread (inside a callback).
     pub fn in_callback(&self) -> bool {
         self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_handles_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Driver>();
+    }
+
+    #[test]
+    fn error_codes_match_the_abi() {
+        assert_eq!(Error::NullArgument(String::new()).code(), -1);
+        assert_eq!(Error::InvalidArgument(String::new()).code(), -2);
+        assert_eq!(Error::CalledFromCallback(String::new()).code(), -3);
+        assert_eq!(Error::InvalidState(String::new()).code(), -4);
+        assert_eq!(Error::Panic(String::new()).code(), -5);
+        assert_eq!(Status::Running as i32, 2);
     }
 }
