@@ -146,16 +146,9 @@ class MesosLocal:
                 self.process.wait()
 
 
-@pytest.fixture(scope="session")
-def mesos_local() -> Iterator[MesosLocal]:
-    cluster = MesosLocal()
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture()
-def fresh_mesos_local() -> Iterator[MesosLocal]:
-    """A cluster of its own, for tests whose frameworks outlive their driver."""
+def mesos_local() -> Iterator[MesosLocal]:
+    """A cluster per test (it starts in milliseconds): no test sees another's leftovers."""
     cluster = MesosLocal()
     yield cluster
     cluster.stop()

@@ -103,9 +103,9 @@ def test_example_framework_runs_unchanged(mesos_local: Any, tmp_path: Any) -> No
     assert result.stdout.count("is in state TASK_FINISHED") == 4, result.stdout
 
 
-def test_ctrl_c_during_run_stops_cleanly(fresh_mesos_local: Any, tmp_path: Any) -> None:
+def test_ctrl_c_during_run_stops_cleanly(mesos_local: Any, tmp_path: Any) -> None:
     child = subprocess.Popen(
-        [PYTHON, EXAMPLE, fresh_mesos_local.master, "--tasks", "1", "--command", "sleep 600",
+        [PYTHON, EXAMPLE, mesos_local.master, "--tasks", "1", "--command", "sleep 600",
          "--failover-timeout", "3600"],
         cwd=str(tmp_path),
         env=python_env(),
@@ -136,11 +136,11 @@ def test_ctrl_c_during_run_stops_cleanly(fresh_mesos_local: Any, tmp_path: Any) 
 
     # stop() tore the framework down (it had a failover timeout, so a mere exit would
     # have left it registered): re-subscribing with its id is refused.
-    fresh_mesos_local.wait_framework_removed(framework_id)
+    mesos_local.wait_framework_removed(framework_id)
     recorder = Recorder()
     again = framework_info("Test Framework (Python)", failover_timeout=3600.0)
     again.id.value = framework_id
-    driver = MesosSchedulerDriver(recorder, again, fresh_mesos_local.master)
+    driver = MesosSchedulerDriver(recorder, again, mesos_local.master)
     try:
         driver.start()
         (message,) = recorder.wait_for("error")

@@ -239,10 +239,10 @@ def test_acknowledge_with_implicit_acks_is_a_usage_error(mesos_local: Any, recor
     assert driver.status == mesos_sched.DRIVER_RUNNING
 
 
-def test_stop_without_failover_tears_the_framework_down(fresh_mesos_local: Any, drivers: List[Any]) -> None:
+def test_stop_without_failover_tears_the_framework_down(mesos_local: Any, drivers: List[Any]) -> None:
     first = Recorder()
     framework = framework_info(unique("teardown"), failover_timeout=3600.0)
-    driver = make_driver(first, fresh_mesos_local, drivers, framework=framework)
+    driver = make_driver(first, mesos_local, drivers, framework=framework)
     driver.start()
     framework_id, _ = first.wait_for("registered")
     offer = first_offer(first)
@@ -251,23 +251,23 @@ def test_stop_without_failover_tears_the_framework_down(fresh_mesos_local: Any, 
     wait_state(first, task.task_id.value, mesos_pb2.TASK_RUNNING)
     assert driver.stop(failover=False) == mesos_sched.DRIVER_STOPPED
     assert driver.join() == mesos_sched.DRIVER_STOPPED
-    fresh_mesos_local.wait_framework_removed(framework_id.value)
+    mesos_local.wait_framework_removed(framework_id.value)
 
     # The framework is gone: subscribing again with its id is refused for good.
     second = Recorder()
     again = framework_info(framework.name, failover_timeout=3600.0)
     again.id.CopyFrom(framework_id)
-    successor = make_driver(second, fresh_mesos_local, drivers, framework=again)
+    successor = make_driver(second, mesos_local, drivers, framework=again)
     successor.start()
     (message,) = second.wait_for("error")
     assert "removed" in message.lower() or "teardown" in message.lower() or "torn" in message.lower(), message
     assert successor.join() == mesos_sched.DRIVER_ABORTED
 
 
-def test_stop_with_failover_keeps_framework_and_tasks(fresh_mesos_local: Any, drivers: List[Any]) -> None:
+def test_stop_with_failover_keeps_framework_and_tasks(mesos_local: Any, drivers: List[Any]) -> None:
     first = Recorder()
     framework = framework_info(unique("failover"), failover_timeout=3600.0)
-    driver = make_driver(first, fresh_mesos_local, drivers, framework=framework)
+    driver = make_driver(first, mesos_local, drivers, framework=framework)
     driver.start()
     framework_id, _ = first.wait_for("registered")
     offer = first_offer(first)
@@ -281,7 +281,7 @@ def test_stop_with_failover_keeps_framework_and_tasks(fresh_mesos_local: Any, dr
     second = Recorder()
     again = framework_info(framework.name, failover_timeout=3600.0)
     again.id.CopyFrom(framework_id)
-    successor = make_driver(second, fresh_mesos_local, drivers, framework=again)
+    successor = make_driver(second, mesos_local, drivers, framework=again)
     successor.start()
     new_id, _ = second.wait_for("registered")
     assert new_id.value == framework_id.value
