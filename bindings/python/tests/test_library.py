@@ -79,3 +79,31 @@ def test_system_path_and_the_error_listing_what_was_tried(tmp_path: Any) -> None
     shutil.copy(real_library(), str(system_dir / "libmesos_sched.so.0"))
     out = probe(dict(env, LD_LIBRARY_PATH=str(system_dir)), str(tmp_path))
     assert out == "LOADED libmesos_sched.so.0"
+
+
+def test_wheel_can_bundle_the_library(tmp_path: Any) -> None:
+    """MESOS_SCHED_BUNDLE at build time puts the library in a platform wheel, where the
+    installed package finds it with nothing else set."""
+    source = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), source],
+        env=dict(os.environ, MESOS_SCHED_BUNDLE=real_library()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = os.listdir(str(wheels))
+    assert re.fullmatch(r"mesos_sched-[\d.]+-py3-none-linux_\w+\.whl", wheel), wheel
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheels / wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    assert (site / "mesos_sched_compat.pth").exists()
+    out = probe(clean_env(PYTHONPATH=str(site)), str(tmp_path))
+    assert out == "LOADED " + str(site / "mesos_sched" / "_lib" / "libmesos_sched.so")
