@@ -34,6 +34,8 @@ struct Bench {
     launched: usize,
     /// Offers mode: decline everything at once (refuse 0 s).
     decline_only: bool,
+    /// Only count offers (injected ones: nothing to answer).
+    count_only: bool,
 }
 
 fn now_secs() -> f64 {
@@ -57,6 +59,9 @@ impl Scheduler for Bench {
         self.shared
             .offers
             .fetch_add(offers.len(), Ordering::Relaxed);
+        if self.count_only {
+            return;
+        }
         let refuse_none = v1::Filters {
             refuse_seconds: Some(0.0),
         }
@@ -157,6 +162,7 @@ fn main() {
         tasks_total,
         launched: 0,
         decline_only: false,
+        count_only: false,
     };
     let driver = Driver::new(
         Box::new(bench),
@@ -207,6 +213,7 @@ fn main() {
         tasks_total: 0,
         launched: 0,
         decline_only: true,
+        count_only: false,
     };
     let driver = Driver::new(
         Box::new(bench),
@@ -233,6 +240,7 @@ fn main() {
         tasks_total: 0,
         launched: 0,
         decline_only: true,
+        count_only: false,
     };
     let driver = Driver::new(
         Box::new(bench),
@@ -269,6 +277,7 @@ fn main() {
         tasks_total: usize::MAX,
         launched: 0,
         decline_only: true,
+        count_only: false,
     };
     let driver = Driver::new(
         Box::new(bench),
@@ -323,6 +332,72 @@ fn main() {
     drop(driver);
     drop(cluster);
 
+    // 5. Offers through the driver: OFFERS events of 50 offers each injected into the
+    //    stream as fast as possible; counted in the callback.
+    let cluster = start_cluster();
+    let injected_shared = Arc::new(Shared::default());
+    let bench = Bench {
+        shared: injected_shared.clone(),
+        tasks_total: 0,
+        launched: 0,
+        decline_only: true,
+        count_only: true,
+    };
+    let driver = Driver::new(
+        Box::new(bench),
+        &framework_info(),
+        &cluster.leader_url(),
+        None,
+        true,
+    )
+    .unwrap();
+    driver.start();
+    while cluster.framework_ids().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let framework_id = cluster.framework_ids()[0].clone();
+    std::thread::sleep(Duration::from_millis(200));
+    let offers_event = mesos_sched::proto::scheduler::Event {
+        r#type: Some(mesos_sched::proto::scheduler::event::Type::Offers as i32),
+        offers: Some(mesos_sched::proto::scheduler::event::Offers {
+            offers: (0..50)
+                .map(|i| v1::Offer {
+                    id: v1::OfferId {
+                        value: format!("injected-{i}"),
+                    },
+                    framework_id: v1::FrameworkId {
+                        value: framework_id.clone(),
+                    },
+                    agent_id: v1::AgentId {
+                        value: "agent".into(),
+                    },
+                    hostname: "localhost".into(),
+                    resources: vec![scalar("cpus", 4.0), scalar("mem", 8192.0)],
+                    ..Default::default()
+                })
+                .collect(),
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let baseline = injected_shared.offers.load(Ordering::Relaxed);
+    let injected_offers = 100_000usize;
+    let injected_started = Instant::now();
+    for _ in 0..injected_offers / 50 {
+        cluster.inject_event(&framework_id, &offers_event);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while injected_shared.offers.load(Ordering::Relaxed) < baseline + injected_offers
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let injected_elapsed = injected_started.elapsed();
+    let injected_delivered = injected_shared.offers.load(Ordering::Relaxed) - baseline;
+    driver.stop(false);
+    drop(driver);
+    drop(cluster);
+
     let rows: Vec<(&str, String)> = vec![
         ("status updates delivered", delivered.to_string()),
         ("all acknowledged at the master", acked.to_string()),
@@ -337,6 +412,13 @@ fn main() {
         (
             "offers delivered per second (decline, refuse 0 s)",
             format!("{:.0}", offers as f64 / window.as_secs_f64()),
+        ),
+        (
+            "offers delivered per second (injected, 50 per event)",
+            format!(
+                "{:.0}",
+                injected_delivered as f64 / injected_elapsed.as_secs_f64()
+            ),
         ),
         (
             "callback latency p50 (inject -> callback, 20k/s)",

@@ -186,7 +186,8 @@ fn stop_with_failover_leaves_the_framework_and_its_tasks() {
 
 #[test]
 fn stop_without_failover_tears_down() {
-    let cluster = cluster(|_| {});
+    // Frequent heartbeats: events keep arriving while TEARDOWN waits in the queue.
+    let cluster = cluster(|c| c.heartbeat_interval = Duration::from_millis(5));
     let mut info = framework_info("teardown");
     info.failover_timeout = Some(300.0);
     let (recorder, log) = Recorder::with_hook(launcher(vec![("long", "sleep 30")]));
@@ -194,6 +195,8 @@ fn stop_without_failover_tears_down() {
     driver.start();
     assert!(log.wait_for(WAIT, |s| has_state(s, "long", v1::TaskState::TaskRunning)));
     let id = registered_id(&log);
+    // A slow master: TEARDOWN is still on its way while heartbeats arrive.
+    cluster.delay_calls(Duration::from_millis(300), Duration::from_secs(1));
     assert_eq!(driver.stop(false), Status::Stopped);
     assert!(cluster.wait_until(WAIT, |state| {
         framework(state, &id).is_none()
@@ -282,7 +285,22 @@ fn local_master_string_runs_an_in_process_cluster() {
     let driver = driver_on("local", recorder, &framework_info("local"), true);
     driver.start();
     assert!(log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished)));
+    let master_info = log
+        .all()
+        .into_iter()
+        .find_map(|s| match s {
+            Seen::Registered { master_info, .. } => Some(master_info),
+            _ => None,
+        })
+        .unwrap();
+    let port = v1::MasterInfo::decode(master_info.as_slice()).unwrap().port as u16;
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     assert_eq!(driver.stop(false), Status::Stopped);
+    // The cluster belongs to the driver: it goes away with it.
+    drop(driver);
+    assert!(eventually(Duration::from_secs(5), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+    }));
 }
 
 #[test]

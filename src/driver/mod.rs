@@ -238,6 +238,7 @@ impl Driver {
             stopped_at: None,
             sender_done: false,
             connected_at_abort: false,
+            teardown_agent: None,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -376,7 +377,15 @@ impl Driver {
         }
         let was_aborted = state.status == Status::Aborted;
         state.status = Status::Stopped;
-        state.stopped_at = Some(Instant::now());
+        // The sender closes the stream once the calls queued before the stop are out;
+        // should it hang, the monitor closes it after this grace: at once for a failover
+        // (the master must see the framework go), after a call's timeout for a TEARDOWN.
+        let grace = if !failover && state.connection.is_some() {
+            state.options.request_timeout + Duration::from_secs(1)
+        } else {
+            Duration::from_secs(1)
+        };
+        state.stopped_at = Some(Instant::now() + grace);
         if !failover && state.connection.is_some() {
             let teardown = calls::new_call(call_type::TEARDOWN, state.framework_id.as_ref());
             if let Some(tx) = &state.send_tx {
@@ -466,9 +475,9 @@ impl Driver {
                 break;
             }
         }
-        let call_agent = state.call_agent.take();
+        let agents = [state.call_agent.take(), state.teardown_agent.take()];
         drop(state);
-        if let Some(agent) = call_agent {
+        for agent in agents.into_iter().flatten() {
             agent.shutdown();
         }
         self.shared.close_stream();

@@ -86,10 +86,13 @@ pub(crate) struct State {
     pub attempt_leader: Option<String>,
     pub dispatch_tx: Option<mpsc::Sender<Dispatch>>,
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
+    /// After a stop: when the monitor closes a stream the sender has not closed yet.
     pub stopped_at: Option<Instant>,
     pub sender_done: bool,
     /// The driver was subscribed when it was aborted (a later stop(false) tears down).
     pub connected_at_abort: bool,
+    /// The short-lived subscription of a teardown after abort.
+    pub teardown_agent: Option<ureq::Agent>,
 }
 
 pub(crate) struct Shared {
@@ -590,11 +593,16 @@ fn handle_record(
         | event_type::RESCIND_INVERSE_OFFER
         | event_type::UPDATE_OPERATION_STATUS => {
             let state = shared.lock();
-            if state.status != Status::Running {
-                return Ok(false);
+            match state.status {
+                Status::Running => {
+                    Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
+                    Ok(true)
+                }
+                // After stop() the sender closes the stream once the calls queued before
+                // (TEARDOWN above all) are out; until then events are just dropped.
+                Status::Stopped => Ok(true),
+                _ => Ok(false),
             }
-            Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
-            Ok(true)
         }
         other => {
             log_at!(
@@ -621,7 +629,7 @@ pub(crate) fn monitor_main(shared: Arc<Shared>) {
             if state.status == Status::Stopped {
                 let grace_over = state
                     .stopped_at
-                    .is_some_and(|at| at.elapsed() > Duration::from_secs(1));
+                    .is_some_and(|deadline| Instant::now() >= deadline);
                 if grace_over && stream_open {
                     reason = Some("driver stopped".to_string());
                 }
@@ -868,6 +876,8 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
             .ok_or_else(|| "no leading master".to_string())?;
         let body = calls::subscribe_call(framework_info, Some(&framework_id), Vec::new(), None);
         let stream_agent = transport.stream_agent();
+        // Dropping the driver interrupts this too (see `Driver::release`).
+        shared.lock().teardown_agent = Some(stream_agent.clone());
         let endpoint = format!("{leader}{SCHEDULER_PATH}");
         let subscription = transport
             .subscribe(&stream_agent, &endpoint, &body)
@@ -917,6 +927,7 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
         drop(done);
         result
     })();
+    shared.lock().teardown_agent = None;
     match result {
         Ok(()) => log_at!(
             shared.logger,

@@ -808,6 +808,8 @@ fn check_required(
 mod tests {
     use super::*;
     use crate::proto::scheduler::{call, Call};
+    #[allow(unused_imports)]
+    use prost::Message as _;
     use prost::Message;
 
     #[test]
@@ -841,12 +843,9 @@ mod tests {
         assert!(json_to_protobuf(CALL, &json)
             .unwrap_err()
             .contains("subscribe.framework_info.name"));
-        let call = Call {
-            r#type: Some(call::Type::Subscribe as i32),
-            subscribe: Some(call::Subscribe::default()),
-            ..Default::default()
-        };
-        let bytes = call.encode_to_vec();
+        // type=SUBSCRIBE, subscribe={} (framework_info missing).
+        let bytes = [0x10, 0x01, 0x1a, 0x00];
+        assert!(Call::decode(&bytes[..]).is_ok());
         assert!(missing_required(CALL, &bytes).contains(&"subscribe.framework_info".to_string()));
     }
 
