@@ -281,10 +281,38 @@ fn reconnects_keep_the_framework_id() {
 
 #[test]
 fn local_master_string_runs_an_in_process_cluster() {
-    let (recorder, log) = Recorder::with_hook(launcher(vec![("t", "echo hello")]));
+    // The driver starts the cluster with signals blocked (its threads must not take the
+    // host's signals), but tasks must start with a clean mask (else SIGTERM could not
+    // stop them): the task fails unless its blocked-signal mask is empty.
+    // (grep is executed directly: a shell would clear the mask itself.)
+    let launched = AtomicUsize::new(0);
+    let (recorder, log) = Recorder::with_hook(move |driver, seen| {
+        if let Seen::Offers(offers) = seen {
+            if launched.fetch_add(1, Ordering::SeqCst) > 0 {
+                return;
+            }
+            let mut task =
+                v1::TaskInfo::decode(command_task(&offers[0], "t", "", &[]).as_slice()).unwrap();
+            task.command = Some(v1::CommandInfo {
+                shell: Some(false),
+                value: Some("/bin/grep".into()),
+                arguments: vec![
+                    "grep".into(),
+                    "-q".into(),
+                    "^SigBlk:[[:space:]]*0*$".into(),
+                    "/proc/self/status".into(),
+                ],
+                ..Default::default()
+            });
+            driver
+                .launch_tasks(&[&offer_id(&offers[0])], &[&encode(&task)], None)
+                .unwrap();
+        }
+    });
     let driver = driver_on("local", recorder, &framework_info("local"), true);
     driver.start();
-    assert!(log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished)));
+    let finished = log.wait_for(WAIT, |s| has_state(s, "t", v1::TaskState::TaskFinished));
+    assert!(finished, "{:?}", states_of(&log.all(), "t"));
     let master_info = log
         .all()
         .into_iter()
@@ -499,5 +527,163 @@ fn a_call_past_the_request_timeout_is_reported_not_fatal() {
     driver.revive_offers(None).unwrap();
     assert!(eventually(WAIT, || driver.last_error().contains("REVIVE")));
     assert_eq!(driver.status(), Status::Running);
+    driver.stop(false);
+}
+
+#[test]
+fn a_second_driver_with_the_same_id_takes_over() {
+    let cluster = cluster(|_| {});
+    let mut info = framework_info("twice");
+    info.failover_timeout = Some(60.0);
+    let (recorder, first_log) = Recorder::new();
+    let first = driver_on(&cluster.leader_url(), recorder, &info, true);
+    first.start();
+    assert!(first_log.wait_for(WAIT, is_registered));
+    info.id = Some(v1::FrameworkId {
+        value: registered_id(&first_log),
+    });
+    let (recorder, second_log) = Recorder::new();
+    let second = driver_on(&cluster.leader_url(), recorder, &info, true);
+    second.start();
+    assert!(second_log.wait_for(WAIT, is_registered));
+    assert!(first_log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(first.join(), Ok(Status::Aborted));
+    let error = first_log
+        .all()
+        .into_iter()
+        .find(|s| matches!(s, Seen::Error { .. }))
+        .unwrap();
+    assert_eq!(
+        error,
+        Seen::Error {
+            message: "Framework failed over".into(),
+            status_during: Status::Aborted
+        }
+    );
+    // The first driver does not come back to steal it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(second.status(), Status::Running);
+    assert!(!second_log.all().contains(&Seen::Disconnected));
+    // Dropping the aborted first driver tears nothing down.
+    drop(first);
+    assert_eq!(cluster.framework_ids().len(), 1);
+    second.stop(false);
+}
+
+/// A TaskInfo encoded field by field with the v0 schema's numbers (mesos.TaskInfo:
+/// name=1, task_id=2, slave_id=3, resources=4, command=7) plus an unknown field 999.
+fn v0_task_info(offer: &[u8], task_id: &str) -> Vec<u8> {
+    use prost::encoding::{message, string};
+    let offer = v1::Offer::decode(offer).unwrap();
+    let mut out = Vec::new();
+    string::encode(1, &task_id.to_string(), &mut out);
+    message::encode(
+        2,
+        &v1::TaskId {
+            value: task_id.into(),
+        },
+        &mut out,
+    );
+    message::encode(3, &offer.agent_id, &mut out); // slave_id
+    message::encode(4, &scalar("cpus", 0.01), &mut out);
+    message::encode(4, &scalar("mem", 8.0), &mut out);
+    message::encode(
+        7,
+        &v1::CommandInfo {
+            value: Some("true".into()),
+            ..Default::default()
+        },
+        &mut out,
+    );
+    string::encode(999, &"v0 extension".to_string(), &mut out);
+    out
+}
+
+#[test]
+fn v0_and_unknown_fields_reach_the_local_master_byte_identical() {
+    let cluster = cluster(|_| {});
+    let sent: Arc<parking_lot::Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let sent_in_hook = sent.clone();
+    let launched = AtomicUsize::new(0);
+    let (recorder, log) = Recorder::with_hook(move |driver, seen| {
+        if let Seen::Offers(offers) = seen {
+            if launched.fetch_add(1, Ordering::SeqCst) > 0 {
+                return;
+            }
+            let offer = &offers[0];
+            let task = v0_task_info(offer, "v0-task");
+            driver
+                .launch_tasks(&[&offer_id(offer)], &[&task], None)
+                .unwrap();
+            sent_in_hook.lock().push(task);
+        }
+    });
+    let driver = driver_on(&cluster.leader_url(), recorder, &framework_info("v0"), true);
+    driver.start();
+    assert!(log.wait_for(WAIT, |s| has_state(
+        s,
+        "v0-task",
+        v1::TaskState::TaskFinished
+    )));
+    let sent = sent.lock().clone();
+    let calls = cluster.received_calls();
+    let accept = calls
+        .iter()
+        .map(|(_, body)| body)
+        .find(|body| {
+            scheduler::Call::decode(body.as_slice())
+                .is_ok_and(|c| c.r#type == Some(scheduler::call::Type::Accept as i32))
+        })
+        .expect("an ACCEPT");
+    assert!(accept
+        .windows(sent[0].len())
+        .any(|w| w == sent[0].as_slice()));
+    // An operation with an unknown field, through accept_offers, on a fresh offer.
+    let offer_seen = log.all().into_iter().rev().find_map(|s| match s {
+        Seen::Offers(offers) => Some(offers[0].clone()),
+        _ => None,
+    });
+    driver.revive_offers(None).unwrap();
+    let fresh = log.wait_for(WAIT, |s| {
+        s.iter()
+            .filter_map(|s| match s {
+                Seen::Offers(offers) => Some(offers[0].clone()),
+                _ => None,
+            })
+            .any(|o| Some(&o) != offer_seen.as_ref())
+    });
+    assert!(fresh, "a second offer");
+    let offer = log
+        .all()
+        .into_iter()
+        .rev()
+        .find_map(|s| match s {
+            Seen::Offers(offers) => Some(offers[0].clone()),
+            _ => None,
+        })
+        .unwrap();
+    let mut operation = encode(&v1::offer::Operation {
+        r#type: Some(v1::offer::operation::Type::Launch as i32),
+        launch: Some(v1::offer::operation::Launch {
+            task_infos: vec![v1::TaskInfo::decode(
+                command_task(&offer, "op-task", "true", &[]).as_slice(),
+            )
+            .unwrap()],
+        }),
+        ..Default::default()
+    });
+    prost::encoding::string::encode(999, &"operation extension".to_string(), &mut operation);
+    driver
+        .accept_offers(&[&offer_id(&offer)], &[&operation], None)
+        .unwrap();
+    assert!(log.wait_for(WAIT, |s| has_state(
+        s,
+        "op-task",
+        v1::TaskState::TaskFinished
+    )));
+    let calls = cluster.received_calls();
+    assert!(calls.iter().any(|(_, body)| body
+        .windows(operation.len())
+        .any(|w| w == operation.as_slice())));
     driver.stop(false);
 }

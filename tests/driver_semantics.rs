@@ -746,6 +746,8 @@ fn calls_after_acknowledgements_wait_for_them() {
         }
     });
     let driver = start_with(&master, recorder, &framework_info("t"), true);
+    // Overlapping acknowledgements: other calls still wait for those queued before them.
+    driver.set_option("ack.connections", "3").unwrap();
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     for i in 0..20 {
@@ -785,11 +787,10 @@ fn calls_after_acknowledgements_wait_for_them() {
 }
 
 #[test]
-fn one_ack_connection_keeps_acknowledgements_in_order() {
+fn by_default_acknowledgements_stay_in_order() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
     let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.set_option("ack.connections", "1").unwrap();
     assert!(driver.set_option("ack.connections", "0").is_err());
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
@@ -872,4 +873,31 @@ fn extension_events_reach_their_callbacks() {
             Seen::OperationStatus
         ]
     );
+}
+
+#[test]
+fn a_panicking_callback_aborts_the_driver() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::with_hook(|_driver, seen| {
+        if matches!(seen, Seen::Offers(_)) {
+            panic!("scheduler bug");
+        }
+    });
+    let driver = start_with(&master, recorder, &framework_info("t"), true);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Offers as i32),
+        offers: Some(scheduler::event::Offers {
+            offers: vec![v1::Offer::default()],
+        }),
+        ..Default::default()
+    });
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    assert!(
+        driver.last_error().contains("scheduler bug"),
+        "{}",
+        driver.last_error()
+    );
+    assert!(master.wait_open_streams(0, Duration::from_secs(2)));
 }

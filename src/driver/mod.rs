@@ -89,7 +89,10 @@ impl std::error::Error for Error {}
 /// wire-identical to v0), borrowed for the duration of the call. All methods default to
 /// doing nothing. Callbacks run one at a time on the driver's dispatcher thread; every
 /// `Driver` method may be called from inside them except `join`/`run` (which return
-/// `Error::CalledFromCallback`).
+/// `Error::CalledFromCallback`). The driver's threads block every signal (signals go to
+/// the host's own threads), so callbacks run with all signals blocked, and a process a
+/// callback starts inherits that mask unless it resets it. A panicking callback aborts the
+/// driver.
 #[allow(unused_variables)]
 pub trait Scheduler: Send {
     fn registered(&mut self, driver: &Driver, framework_id: &[u8], master_info: &[u8]) {}
@@ -204,6 +207,9 @@ impl Driver {
                 detector::zookeeper_detector(&url).map_err(Error::InvalidArgument)?
             }
             MasterSpec::Local => {
+                // Started from the caller's thread, not with signals blocked: threads
+                // start tasks, and a blocked mask would pass on to them (SIGTERM could no
+                // longer stop a task; tests/driver_local.rs checks the tasks' mask).
                 let cluster = crate::local::LocalCluster::start(local_config()).map_err(|e| {
                     Error::InvalidArgument(format!("master 'local': cannot start the cluster: {e}"))
                 })?;
@@ -212,6 +218,48 @@ impl Driver {
                 Arc::new(LocalDetector { cluster })
             }
         };
+        Ok(Driver::build(
+            scheduler,
+            framework_info,
+            facts,
+            detector,
+            local,
+            credential,
+            implicit_acknowledgements,
+        ))
+    }
+
+    /// Creates a driver that follows the leader `detector` reports (base URLs such as
+    /// "http://host:port"), for masters found by means other than a master string.
+    pub fn with_detector(
+        scheduler: Box<dyn Scheduler>,
+        framework_info: &[u8],
+        detector: Arc<dyn Detector>,
+        credential: Option<&[u8]>,
+        implicit_acknowledgements: bool,
+    ) -> Result<Driver, Error> {
+        let (framework_info, facts) = calls::prepare_framework_info(framework_info)?;
+        let credential = credential.map(calls::parse_credential).transpose()?;
+        Ok(Driver::build(
+            scheduler,
+            framework_info,
+            facts,
+            detector,
+            None,
+            credential,
+            implicit_acknowledgements,
+        ))
+    }
+
+    fn build(
+        scheduler: Box<dyn Scheduler>,
+        framework_info: Vec<u8>,
+        facts: calls::FrameworkFacts,
+        detector: Arc<dyn Detector>,
+        local: Option<Arc<crate::local::LocalCluster>>,
+        credential: Option<(String, Vec<u8>)>,
+        implicit_acknowledgements: bool,
+    ) -> Driver {
         let options = Options::from_env();
         let logger = Logger::new(
             format!("driver {}", next_driver_number()),
@@ -255,12 +303,12 @@ impl Driver {
             last_activity_ms: AtomicU64::new(0),
             epoch: Instant::now(),
         });
-        Ok(Driver {
+        Driver {
             _owner: Some(Arc::new(Owner {
                 shared: shared.clone(),
             })),
             shared,
-        })
+        }
     }
 
     fn internal(shared: Arc<Shared>) -> Driver {
@@ -292,8 +340,9 @@ impl Driver {
     /// - `request.timeout_ms`: time limit of a call (default 75000).
     /// - `connect.timeout_ms`: TCP connect limit (default 10000).
     /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
-    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
-    ///   1 = every call strictly in order).
+    /// - `ack.connections`: connections on which acknowledgements may overlap (default 1:
+    ///   every call on one connection, strictly in order; more raise the acknowledgement
+    ///   rate, see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();

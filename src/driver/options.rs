@@ -20,7 +20,8 @@ pub(crate) struct Options {
     pub connect_timeout: Duration,
     pub max_record_bytes: u64,
     pub log_level: Level,
-    /// Connections on which acknowledgements may overlap (1 = strictly one at a time).
+    /// Connections on which acknowledgements may overlap (default 1: every call on one
+    /// connection, strictly in order).
     pub ack_lanes: usize,
 }
 
@@ -38,7 +39,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             max_record_bytes: crate::recordio::DEFAULT_MAX_RECORD_BYTES,
             log_level: Level::Off,
-            ack_lanes: 4,
+            ack_lanes: 1,
         }
     }
 }

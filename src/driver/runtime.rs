@@ -229,24 +229,33 @@ impl Shared {
     }
 }
 
-/// Spawns a worker thread with every signal blocked (they stay with the host's threads).
-pub(crate) fn spawn_worker(
-    name: &str,
-    body: impl FnOnce() + Send + 'static,
-) -> std::io::Result<JoinHandle<()>> {
+/// Runs `f` with every signal blocked on this thread, so that the threads it starts
+/// inherit the blocked mask (signals stay with the host's own threads; child processes
+/// get a clean mask from std::process).
+pub(crate) fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: plain libc signal-mask calls on valid, zero-initialised sigset_t values;
-    // the new thread inherits the blocked mask, this thread gets its old mask back.
+    // this thread gets its old mask back before returning.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
-        let spawned = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(body);
+        let result = f();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        spawned
+        result
     }
+}
+
+/// Spawns a worker thread with every signal blocked.
+pub(crate) fn spawn_worker(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    with_signals_blocked(|| {
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(body)
+    })
 }
 
 /// Registration backoff (PROTOCOL.md 6): random in [0, b], b doubling from the initial
@@ -713,11 +722,11 @@ impl AckLanes {
     }
 }
 
-/// Sends calls in order on keep-alive connections. Acknowledgements may overlap each
-/// other on `ack_lanes` connections (they are independent: the master sends a task's
-/// next update only after the previous one is acknowledged); every other call waits for
-/// the acknowledgements queued before it and is sent alone, so no call overtakes another
-/// call that is not an acknowledgement.
+/// Sends calls in order on one keep-alive connection. With `ack.connections` > 1,
+/// acknowledgements may overlap each other on that many extra connections (they are
+/// independent: the master sends a task's next update only after the previous one is
+/// acknowledged); every other call then waits for the acknowledgements queued before it
+/// and is sent alone, so no call overtakes another call that is not an acknowledgement.
 pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
     let agent = transport.call_agent();
     let lanes_wanted = shared.lock().options.ack_lanes.max(1);
@@ -729,8 +738,10 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
         in_flight: Mutex::new(0),
         idle: Condvar::new(),
     };
+    // With one connection wanted, acknowledgements go out inline like every other call.
+    let lane_threads = if lanes_wanted > 1 { lanes_wanted } else { 0 };
     std::thread::scope(|scope| {
-        for _ in 0..lanes_wanted {
+        for _ in 0..lane_threads {
             // Lanes inherit this thread's blocked signal mask.
             let (shared, transport, agent, lanes, lane_rx) =
                 (&shared, &transport, &agent, &lanes, &lane_rx);
@@ -747,7 +758,9 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
         }
         while let Ok(item) = rx.recv() {
             match item {
-                Outgoing::Call { body, kind } if kind == call_type::ACKNOWLEDGE => {
+                Outgoing::Call { body, kind }
+                    if kind == call_type::ACKNOWLEDGE && lane_threads > 0 =>
+                {
                     *lanes.in_flight.lock() += 1;
                     if let Some(queue) = &*lanes.queue.lock() {
                         let _ = queue.send(body);
@@ -946,35 +959,70 @@ pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>)
     };
     let driver = Driver::internal(shared.clone());
     while let Ok(item) = rx.recv() {
-        let status = shared.lock().status;
-        match item {
-            Dispatch::Exit => break,
-            Dispatch::Error {
-                message,
-                abort_first,
-            } => {
-                if abort_first {
-                    if shared.abort() != Status::Aborted || status != Status::Running {
-                        continue;
-                    }
-                } else if status != Status::Aborted {
-                    continue;
-                }
-                scheduler.error(&driver, &message);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch_one(&shared, &driver, scheduler.as_mut(), item)
+        }));
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(panic) => {
+                // A panicking callback must not leave join() waiting forever on a driver
+                // whose callbacks can no longer run: abort, like a fatal error.
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                let message = format!("a scheduler callback panicked: {what}");
+                log_at!(
+                    shared.logger,
+                    Level::Error,
+                    "{message}; aborting the driver"
+                );
+                shared.record_error(&message);
+                shared.abort();
+                break;
             }
-            _ if status != Status::Running => {}
-            Dispatch::Registered {
-                framework_id,
-                master_info,
-            } => scheduler.registered(&driver, &framework_id, &master_info),
-            Dispatch::Reregistered { master_info } => scheduler.reregistered(&driver, &master_info),
-            Dispatch::Disconnected => scheduler.disconnected(&driver),
-            Dispatch::SyntheticUpdate(status) => scheduler.status_update(&driver, &status),
-            Dispatch::Event(event) => deliver(&shared, &driver, scheduler.as_mut(), *event),
         }
     }
-    drop(scheduler);
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(scheduler)));
     log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
+}
+
+/// Delivers one item; false when the dispatcher should exit.
+fn dispatch_one(
+    shared: &Arc<Shared>,
+    driver: &Driver,
+    scheduler: &mut dyn Scheduler,
+    item: Dispatch,
+) -> bool {
+    let status = shared.lock().status;
+    match item {
+        Dispatch::Exit => return false,
+        Dispatch::Error {
+            message,
+            abort_first,
+        } => {
+            let deliver = if abort_first {
+                status == Status::Running && shared.abort() == Status::Aborted
+            } else {
+                status == Status::Aborted
+            };
+            if deliver {
+                scheduler.error(driver, &message);
+            }
+        }
+        _ if status != Status::Running => {}
+        Dispatch::Registered {
+            framework_id,
+            master_info,
+        } => scheduler.registered(driver, &framework_id, &master_info),
+        Dispatch::Reregistered { master_info } => scheduler.reregistered(driver, &master_info),
+        Dispatch::Disconnected => scheduler.disconnected(driver),
+        Dispatch::SyntheticUpdate(status) => scheduler.status_update(driver, &status),
+        Dispatch::Event(event) => deliver(shared, driver, scheduler, *event),
+    }
+    true
 }
 
 fn deliver(

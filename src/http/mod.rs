@@ -3,11 +3,15 @@
 //! keep-alive connection). Redirects are followed here, by hand, so that the final
 //! endpoint (host, port and path of the leader) is known for the calls.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Arc;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 /// Path of the scheduler endpoint under a master's base URL.
@@ -54,6 +58,54 @@ impl std::fmt::Debug for TransportConfig {
     }
 }
 
+/// How long a resolved host name is reused.
+const RESOLVE_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// ureq resolves the host on every request, even on a pooled connection, and with a
+/// timeout configured it spawns a thread per lookup: a thread per acknowledgement.
+/// This resolver answers IP literals directly and caches host names briefly.
+#[derive(Debug, Default, Clone)]
+struct CachingResolver {
+    cache: Arc<Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let Some(authority) = uri.authority() else {
+            return DefaultResolver::default().resolve(uri, config, timeout);
+        };
+        let port = authority.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("https") => 443,
+            _ => 80,
+        });
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let key = format!("{host}:{port}");
+        if let Some((at, addrs)) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            if at.elapsed() < RESOLVE_CACHE_TTL {
+                return Ok(addrs);
+            }
+        }
+        let addrs = DefaultResolver::default().resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, (Instant::now(), addrs.clone()));
+        }
+        Ok(addrs)
+    }
+}
+
 /// Parses PEM certificates; an error if there are none.
 pub fn parse_ca_certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, String> {
     let mut certificates = Vec::new();
@@ -73,6 +125,7 @@ pub fn parse_ca_certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, St
 /// Builds agents and performs requests.
 pub struct Transport {
     tls: TlsConfig,
+    resolver: CachingResolver,
     authorization: Option<String>,
     request_timeout: Duration,
     connect_timeout: Duration,
@@ -120,6 +173,7 @@ impl Transport {
         });
         Ok(Transport {
             tls: tls.build(),
+            resolver: CachingResolver::default(),
             authorization,
             request_timeout: config.request_timeout,
             connect_timeout: config.connect_timeout,
@@ -127,7 +181,7 @@ impl Transport {
     }
 
     fn agent(&self, total_timeout: Option<Duration>) -> Agent {
-        Agent::config_builder()
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(None)
@@ -137,8 +191,8 @@ impl Transport {
             // Calls may use several connections at once (acknowledgement lanes).
             .max_idle_connections_per_host(80)
             .user_agent(concat!("mesos-sched/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent()
+            .build();
+        Agent::with_parts(config, DefaultConnector::new(), self.resolver.clone())
     }
 
     /// A fresh agent for one subscription (its connection is closed by `shutdown`).

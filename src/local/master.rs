@@ -100,6 +100,8 @@ pub struct Task {
     pub kill_grace: Duration,
     pub labels: Vec<(String, String)>,
     pub sandbox: Option<PathBuf>,
+    /// Resources returned to the agent (once the master learned the terminal state).
+    pub released: bool,
 }
 
 impl Task {
@@ -672,7 +674,7 @@ impl Cluster {
             if let Some(pid) = task.pid {
                 kill_process_group(pid, libc::SIGKILL);
             }
-            if !task.terminal() {
+            if !task.released {
                 if let Some(agent) = st.agents.iter_mut().find(|a| a.id == task.agent_id) {
                     agent.allocated.subtract(&task.resources);
                 }
@@ -1226,10 +1228,8 @@ impl Cluster {
                 return;
             }
         };
+        // Already counted as allocated: ACCEPT holds the offered resources.
         available.subtract(&used);
-        if let Some(a) = st.agents.iter_mut().find(|a| a.id == agent_id) {
-            a.allocated.add(&used);
-        }
         let executor_id = group_executor
             .map(|e| e.executor_id.value.clone())
             .or_else(|| task.executor.as_ref().map(|e| e.executor_id.value.clone()))
@@ -1279,6 +1279,7 @@ impl Cluster {
             kill_grace,
             labels: labels.clone(),
             sandbox: None,
+            released: false,
         };
         st.frameworks
             .get_mut(fw_id)
@@ -1462,26 +1463,47 @@ impl Cluster {
             uuid: Some(util::uuid_bytes().to_vec()),
             ..Default::default()
         };
+        task.pending.push_back(status);
+        if task.pending.len() == 1 {
+            self.forward_head(st, fw_id, task_id);
+        }
+    }
+
+    /// Sends the head of a task's status update queue (the master learns the update
+    /// now, as upstream's agent forwards one at a time) and arms its retry. A terminal
+    /// head releases the task's resources.
+    fn forward_head(&self, st: &mut State, fw_id: &str, task_id: &str) {
+        let Some(fw) = st.frameworks.get_mut(fw_id) else {
+            return;
+        };
+        let Some(task) = fw.tasks.get_mut(task_id) else {
+            return;
+        };
+        let Some(head) = task.pending.front().cloned() else {
+            return;
+        };
+        let state = TaskState::try_from(head.state).unwrap_or(TaskState::TaskLost);
+        task.status_update_state = Some(state);
+        let uuid = head.uuid.clone().unwrap_or_default();
+        let release = is_terminal(state) && !task.released;
+        if release {
+            task.released = true;
+        }
         let resources = task.resources.clone();
         let agent_id = task.agent_id.clone();
-        task.pending.push_back(status.clone());
-        if task.pending.len() == 1 {
-            task.status_update_state = Some(state);
-            let uuid = status.uuid.clone().unwrap_or_default();
-            if let Some(stream) = &fw.stream {
-                stream.send(update_event(status));
-            }
-            self.timers.schedule(
-                self.settings.status_retry,
-                TimerAction::RetryUpdate {
-                    framework: fw_id.to_string(),
-                    task: task_id.to_string(),
-                    uuid,
-                    backoff: self.settings.status_retry,
-                },
-            );
+        if let Some(stream) = &fw.stream {
+            stream.send(update_event(head));
         }
-        if is_terminal(state) {
+        self.timers.schedule(
+            self.settings.status_retry,
+            TimerAction::RetryUpdate {
+                framework: fw_id.to_string(),
+                task: task_id.to_string(),
+                uuid,
+                backoff: self.settings.status_retry,
+            },
+        );
+        if release {
             if let Some(a) = st.agents.iter_mut().find(|a| a.id == agent_id) {
                 a.allocated.subtract(&resources);
             }
@@ -1505,22 +1527,8 @@ impl Cluster {
             return;
         }
         task.pending.pop_front();
-        if let Some(next) = task.pending.front() {
-            let next = next.clone();
-            task.status_update_state = TaskState::try_from(next.state).ok();
-            let uuid = next.uuid.clone().unwrap_or_default();
-            if let Some(stream) = &fw.stream {
-                stream.send(update_event(next));
-            }
-            self.timers.schedule(
-                self.settings.status_retry,
-                TimerAction::RetryUpdate {
-                    framework: fw_id.to_string(),
-                    task: task_id.to_string(),
-                    uuid,
-                    backoff: self.settings.status_retry,
-                },
-            );
+        if !task.pending.is_empty() {
+            self.forward_head(st, fw_id, task_id);
         } else {
             task.status_update_state = None;
             if task.terminal() {

@@ -225,6 +225,14 @@ impl LocalCluster {
                 );
             }
         }
+        for index in 0..cluster.masters.len() {
+            let cluster = cluster.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("mesos-local-kick-{index}"))
+                    .spawn(move || server::kick_connections(cluster, index))?,
+            );
+        }
         {
             let cluster = cluster.clone();
             threads.push(

@@ -46,7 +46,13 @@ impl Pool {
     pub fn submit(self: &Arc<Self>, job: Job) {
         let mut inner = self.inner.lock();
         inner.jobs.push_back(job);
-        if inner.idle == 0 && inner.threads < MAX_WORKERS {
+        // `idle` counts waiting workers nobody has woken yet, so every job either wakes
+        // its own worker or gets a new one (no lost wake-ups behind long-lived streams).
+        if inner.idle > 0 && self.cv.notify_one() {
+            inner.idle -= 1;
+            return;
+        }
+        if inner.threads < MAX_WORKERS {
             inner.threads += 1;
             let pool = self.clone();
             let spawned = std::thread::Builder::new()
@@ -55,8 +61,6 @@ impl Pool {
             if spawned.is_err() {
                 inner.threads -= 1;
             }
-        } else {
-            self.cv.notify_one();
         }
     }
 
@@ -77,10 +81,13 @@ impl Pool {
                         .cv
                         .wait_for(&mut inner, Duration::from_secs(30))
                         .timed_out();
-                    inner.idle -= 1;
-                    if timed_out && inner.jobs.is_empty() && inner.threads > MIN_WORKERS {
-                        inner.threads -= 1;
-                        return;
+                    if timed_out {
+                        // Not woken by submit: take ourselves off the idle count.
+                        inner.idle -= 1;
+                        if inner.jobs.is_empty() && inner.threads > MIN_WORKERS {
+                            inner.threads -= 1;
+                            return;
+                        }
                     }
                 }
             };
@@ -156,6 +163,21 @@ fn unauthorized(request: Request) {
     let mut response = text(401, "");
     response.add_header(header("WWW-Authenticate", "Basic realm=\"mesos\""));
     respond(request, response);
+}
+
+/// Works around tiny_http's connection task pool, which can leave a new connection
+/// queued behind long-lived ones (a lost wake-up when connections arrive in a burst):
+/// a short-lived connection to ourselves makes a pool thread run the queue again.
+pub fn kick_connections(cluster: Arc<Cluster>, index: usize) {
+    let addr = format!("{}:{}", cluster.settings.ip, cluster.masters[index].port);
+    while !cluster.shutting_down.load(Ordering::Relaxed)
+        && !cluster.masters[index].stopped.load(Ordering::Relaxed)
+    {
+        std::thread::sleep(Duration::from_millis(200));
+        if let Ok(socket) = std::net::TcpStream::connect(&addr) {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 /// Serves one master until its server is unblocked.

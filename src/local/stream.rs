@@ -281,8 +281,21 @@ impl StreamWriter {
         let _ = self.writer.flush();
     }
 
-    /// Runs until the stream ends; returns why.
+    /// Runs until the stream ends; returns why. The connection is closed at the end
+    /// (the response said `Connection: close`), which also frees the server's reader.
     pub fn run(mut self, rx: Receiver<StreamCmd>) -> StreamEnd {
+        let end = self.serve(rx);
+        let _ = self.writer.flush();
+        if let Some(socket) = self.socket.take() {
+            // SAFETY: shutdown on our own duplicate of the connection's socket.
+            unsafe {
+                libc::shutdown(socket.as_raw_fd(), libc::SHUT_RDWR);
+            }
+        }
+        end
+    }
+
+    fn serve(&mut self, rx: Receiver<StreamCmd>) -> StreamEnd {
         if self.head().is_err() {
             return StreamEnd::Client;
         }

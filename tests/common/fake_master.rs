@@ -120,6 +120,10 @@ impl FakeMaster {
         self.inner.0.lock().received.clone()
     }
 
+    pub fn received_count(&self) -> usize {
+        self.inner.0.lock().received.len()
+    }
+
     pub fn received_of_type(&self, kind: scheduler::call::Type) -> Vec<Received> {
         self.received()
             .into_iter()

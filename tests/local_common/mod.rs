@@ -157,7 +157,7 @@ pub struct Stream {
     pub framework_id: String,
     pub content_type: String,
     pub base: String,
-    reader: Box<dyn Read + Send>,
+    chunks: std::sync::mpsc::Receiver<Result<Vec<u8>, String>>,
     decoder: Decoder,
     queue: VecDeque<Event>,
     pub raw_records: Vec<Vec<u8>>,
@@ -201,7 +201,29 @@ impl Stream {
         };
         let stream_id = find("Mesos-Stream-Id");
         let content_type = find("Content-Type");
-        let reader: Box<dyn Read + Send> = Box::new(response.into_body().into_reader());
+        let mut reader = response.into_body().into_reader();
+        // A reader thread: next() can then wait with its own timeout.
+        let (tx, chunks) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => {
+                        let _ = tx.send(Ok(Vec::new()));
+                        return;
+                    }
+                    Ok(n) => {
+                        if tx.send(Ok(buf[..n].to_vec())).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                }
+            }
+        });
         let mut stream = Stream {
             status,
             headers,
@@ -209,7 +231,7 @@ impl Stream {
             framework_id: String::new(),
             content_type,
             base: base.to_string(),
-            reader,
+            chunks,
             decoder: Decoder::default(),
             queue: VecDeque::new(),
             raw_records: Vec::new(),
@@ -241,19 +263,23 @@ impl Stream {
         id
     }
 
-    fn fill(&mut self) -> bool {
-        let mut buf = [0u8; 65536];
-        match self.reader.read(&mut buf) {
-            Ok(0) => {
+    fn fill(&mut self, timeout: Duration) -> bool {
+        match self.chunks.recv_timeout(timeout) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => true,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                self.ended = true;
+                false
+            }
+            Ok(Ok(data)) if data.is_empty() => {
                 self.ended = true;
                 if let Err(e) = self.decoder.finish() {
                     self.error = Some(e.to_string());
                 }
                 false
             }
-            Ok(n) => {
+            Ok(Ok(data)) => {
                 let mut records = Vec::new();
-                if let Err(e) = self.decoder.feed(&buf[..n], &mut records) {
+                if let Err(e) = self.decoder.feed(&data, &mut records) {
                     self.error = Some(e.to_string());
                     self.ended = true;
                     return false;
@@ -273,8 +299,8 @@ impl Stream {
                 }
                 true
             }
-            Err(e) => {
-                self.error = Some(e.to_string());
+            Ok(Err(e)) => {
+                self.error = Some(e);
                 self.ended = true;
                 false
             }
@@ -288,10 +314,11 @@ impl Stream {
             if let Some(event) = self.queue.pop_front() {
                 return Some(event);
             }
-            if self.ended || Instant::now() >= deadline {
+            let now = Instant::now();
+            if self.ended || now >= deadline {
                 return None;
             }
-            self.fill();
+            self.fill(deadline - now);
         }
     }
 
