@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import sys
 import threading
 import traceback
 import weakref
@@ -103,11 +104,11 @@ def _byte_array(items: List[bytes]) -> Tuple[Any, Any, int]:
 
 
 def _string_array(items: Optional[List[bytes]]) -> Tuple[Any, int]:
-    if items is None:
-        return None, 0
+    """(const char *const *, count); NULL with count 0 for None or an empty list (the
+    callers give NULL its meaning: "all roles" for revive/suppress, "none" for
+    updateFramework's suppressed roles)."""
     if not items:
-        # An empty but non-NULL array: "no roles", as opposed to NULL = "all roles".
-        return (ctypes.c_char_p * 1)(None), 0
+        return None, 0
     return (ctypes.c_char_p * len(items))(*items), len(items)
 
 
@@ -397,6 +398,7 @@ class MesosSchedulerDriver(SchedulerDriver):
         """Prints the traceback of the active exception and aborts, as mesos.native did."""
         try:
             traceback.print_exc()
+            sys.stderr.write("mesos_sched: exception in Scheduler.%s: aborting the driver\n" % method_name)
         finally:
             try:
                 if self._handle:
@@ -557,14 +559,14 @@ class MesosSchedulerDriver(SchedulerDriver):
         """Revives offers for the roles (None = all roles)."""
         encoded = m.string_list(roles, "roles", allow_none=True)
         handle = self._live_handle("reviveOffers")
-        array, count = (None, 0) if not encoded else _string_array(encoded)
+        array, count = _string_array(encoded)
         return self._check("reviveOffers", self._lib.mesos_sched_driver_revive_offers(handle, array, count))
 
     def suppressOffers(self, roles: Optional[Sequence[str]] = None) -> int:
         """Suppresses offers for the roles (None = all roles)."""
         encoded = m.string_list(roles, "roles", allow_none=True)
         handle = self._live_handle("suppressOffers")
-        array, count = (None, 0) if not encoded else _string_array(encoded)
+        array, count = _string_array(encoded)
         return self._check(
             "suppressOffers", self._lib.mesos_sched_driver_suppress_offers(handle, array, count)
         )

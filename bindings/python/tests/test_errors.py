@@ -199,6 +199,7 @@ def test_exception_in_callback_prints_and_aborts(
         assert "Traceback (most recent call last)" in err
         assert type(exc).__name__ in err
         assert "in %s" % where in err  # the frame of the raising callback
+        assert "exception in Scheduler.%s: aborting the driver" % where in err
         # The interpreter lives on, the driver is aborted and says so.
         assert driver.status == mesos_sched.DRIVER_ABORTED
         assert driver.reviveOffers() == mesos_sched.DRIVER_ABORTED
