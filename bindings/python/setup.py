@@ -1,7 +1,7 @@
 """Build hooks (all metadata is in pyproject.toml).
 
-1. Adds mesos_sched_compat.pth to the install root: the line imports
-   mesos_sched._compat_hook at interpreter start, which makes `import mesos.interface`
+1. Adds mesos_sched_compat.pth to the install root: the line imports the top-level
+   _mesos_sched_compat at interpreter start, which makes `import mesos.interface`
    fall back to this package's copy when the legacy package is not installed (it only
    appends a finder to sys.meta_path; nothing else is loaded).
 2. With MESOS_SCHED_BUNDLE=/path/to/libmesos_sched.so set at build time, copies the

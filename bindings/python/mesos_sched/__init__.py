@@ -8,7 +8,7 @@ imports also work unchanged (this package provides them when the legacy packages
 not installed). The shared library is found through ``MESOS_SCHED_LIBRARY``, a copy
 bundled in the package, or the system library path (see ``mesos_sched._library``).
 
-Importing this package is cheap: the library and the protobuf classes are loaded on
+The library is loaded on first use (e.g. the first driver), the protobuf classes on
 first use of the names that need them.
 """
 
@@ -58,8 +58,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The driver module imports protobuf; keep `import mesos_sched` (done by the
-    # compatibility .pth hook at every interpreter start) free of that cost.
+    # The driver module imports protobuf: load it only when asked for.
     if name == "MesosSchedulerDriver":
         from .driver import MesosSchedulerDriver
 

@@ -1,49 +1,9 @@
-"""Provides ``mesos.interface`` when the legacy package is not installed.
-
-A meta-path finder appended *last* to ``sys.meta_path``: the normal path finders look
-first, so a real ``mesos.interface`` anywhere on ``sys.path`` always wins; only when
-none exists does ``import mesos.interface`` load ``mesos_sched.compat.interface``
-(v0 names, wire-identical to v1). ``mesos.native`` is a real module of this
-distribution (the legacy one needs a C extension that no longer builds).
-
-Installed at interpreter start by ``mesos_sched_compat.pth`` (wheel installs), and
-again by importing ``mesos.native`` or using the "v0" message family.
-"""
+"""The ``mesos.interface`` fallback finder (see the top-level ``_mesos_sched_compat``)."""
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import importlib.util
-import os
-import sys
-from typing import Optional, Sequence
+from _mesos_sched_compat import install
 
-_TARGET = "mesos.interface"
-_FALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compat", "interface")
-
-
-class _FallbackInterfaceFinder(importlib.abc.MetaPathFinder):
-    mesos_sched_fallback = True  # marker: one instance per sys.meta_path
-
-    def find_spec(
-        self,
-        fullname: str,
-        path: Optional[Sequence[str]] = None,
-        target: object = None,
-    ) -> Optional[importlib.machinery.ModuleSpec]:
-        if fullname != _TARGET:
-            return None
-        init = os.path.join(_FALLBACK_DIR, "__init__.py")
-        return importlib.util.spec_from_file_location(
-            _TARGET, init, submodule_search_locations=[_FALLBACK_DIR]
-        )
-
-
-def install() -> None:
-    """Appends the fallback finder to sys.meta_path (idempotent)."""
-    if not any(getattr(f, "mesos_sched_fallback", False) for f in sys.meta_path):
-        sys.meta_path.append(_FallbackInterfaceFinder())
-
+__all__ = ["install"]
 
 install()

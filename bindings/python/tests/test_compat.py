@@ -161,3 +161,17 @@ def test_messages_family_module(mesos_local: Any, drivers: List[Any]) -> None:
     assert isinstance(framework_id, v0_module.FrameworkID)
     assert isinstance(master_info, v0_module.MasterInfo)
     assert not isinstance(framework_id, mesos_pb2.FrameworkID)
+
+
+def test_the_startup_hook_is_cheap(tmp_path: Any) -> None:
+    """The .pth line runs at every interpreter start: it loads one tiny module only."""
+    result = run_python(
+        """
+        import sys
+        print(sorted(m for m in ("_mesos_sched_compat", "mesos_sched", "ctypes", "google.protobuf",
+                                 "typing", "importlib.util") if m in sys.modules))
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['_mesos_sched_compat']"

@@ -84,7 +84,10 @@ def test_system_path_and_the_error_listing_what_was_tried(tmp_path: Any) -> None
 def test_wheel_can_bundle_the_library(tmp_path: Any) -> None:
     """MESOS_SCHED_BUNDLE at build time puts the library in a platform wheel, where the
     installed package finds it with nothing else set."""
-    source = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+    # Built from a copy: pip builds in the source tree and would leave build/ there.
+    here = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+    source = str(tmp_path / "source")
+    shutil.copytree(here, source, ignore=shutil.ignore_patterns(".venv", ".gen-venv", "build", "*.egg-info", "__pycache__"))
     wheels = tmp_path / "wheels"
     build = subprocess.run(
         [PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), source],
