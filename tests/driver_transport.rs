@@ -412,6 +412,14 @@ fn connection_refused_retries_until_a_master_appears() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(driver.status(), Status::Running);
     assert!(log.all().is_empty());
+    let master = FakeMaster::start_on(port, 15.0);
+    assert!(log.wait_for(WAIT, is_registered));
+    assert!(
+        master
+            .received_of_type(scheduler::call::Type::Subscribe)
+            .len()
+            == 1
+    );
     driver.stop(true);
     assert_eq!(driver.join(), Ok(Status::Stopped));
 }

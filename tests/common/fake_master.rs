@@ -75,7 +75,12 @@ pub struct FakeMaster {
 impl FakeMaster {
     /// Starts on a free loopback port; heartbeats every `heartbeat_interval` seconds.
     pub fn start(heartbeat_interval: f64) -> FakeMaster {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        FakeMaster::start_on(0, heartbeat_interval)
+    }
+
+    /// Starts on a given loopback port (0 = any free one).
+    pub fn start_on(port: u16, heartbeat_interval: f64) -> FakeMaster {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let inner: Arc<(Mutex<State>, Condvar)> = Arc::default();
         let accept_inner = inner.clone();
