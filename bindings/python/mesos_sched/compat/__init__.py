@@ -1,0 +1,1 @@
+"""Compatibility layer: mesos.interface and mesos.native for legacy frameworks."""

@@ -1,0 +1,51 @@
+"""``mesos.native`` for legacy frameworks: MesosSchedulerDriver with v0 messages."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from mesos_sched import _compat_hook
+from mesos_sched._messages import FamilySpec
+from mesos_sched.driver import MesosSchedulerDriver as _Driver
+
+__all__ = ["MesosSchedulerDriver", "MesosExecutorDriver"]
+
+_compat_hook.install()
+
+
+class MesosSchedulerDriver(_Driver):
+    """``mesos.native.MesosSchedulerDriver``: callbacks receive ``mesos.interface.mesos_pb2``
+    objects (the legacy package's when installed, else this package's v0 classes)."""
+
+    def __init__(
+        self,
+        scheduler: Any,
+        framework: Any,
+        master: Union[str, bytes],
+        implicitAcknowledgements: Union[bool, int] = True,
+        credential: Optional[Any] = None,
+        suppressedRoles: Optional[Sequence[str]] = None,
+        *,
+        messages: FamilySpec = "v0",
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        super().__init__(
+            scheduler,
+            framework,
+            master,
+            implicitAcknowledgements,
+            credential,
+            suppressedRoles,
+            messages=messages,
+            options=options,
+        )
+
+
+class MesosExecutorDriver:
+    """Not provided: libmesos_sched is a scheduler driver only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(
+            "mesos_sched provides the scheduler driver only; run executors with the "
+            "Mesos command/default executor or the v1 executor HTTP API"
+        )

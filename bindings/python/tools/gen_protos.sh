@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Regenerates the committed *_pb2.py / *_pb2.pyi message classes of the Python package.
+#
+#   v1 (mesos.v1, mesos.v1.scheduler) from the project's own proto/ at the repo root
+#   v0 (mesos, legacy names)          from bindings/python/proto/mesos/mesos.proto
+#
+# The protoc used is the one bundled in grpcio-tools 1.62.3 (libprotoc 25.1, Python
+# gencode 4.25.1): its output has no runtime version gate and works with every protobuf
+# runtime from 4.25.1 to 7.x (checked: 4.25.8, 5.29.6, 6.33.6, 7.36.2), which is the
+# range pinned in pyproject.toml. A newer protoc (e.g. the vendored 36.x of the Rust
+# build) would emit code that refuses runtimes older than itself, so don't swap it in.
+# grpcio-tools is needed only here, at generation time, in a throwaway venv.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"   # bindings/python
+root="$(cd "$here/../.." && pwd)"                          # repository root
+tools_venv="${GEN_PROTOS_VENV:-$here/.gen-venv}"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$tools_venv/bin/python" ]; then
+  "$python" -m venv "$tools_venv"
+  "$tools_venv/bin/pip" install --quiet "grpcio-tools==1.62.3"
+fi
+protoc=("$tools_venv/bin/python" -m grpc_tools.protoc)
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+"${protoc[@]}" -I "$root/proto" --python_out="$out" --pyi_out="$out" \
+  mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto
+"${protoc[@]}" -I "$here/proto" --python_out="$out" --pyi_out="$out" \
+  mesos/mesos.proto
+
+pkg="$here/mesos_sched"
+mkdir -p "$pkg/v1/scheduler" "$pkg/v0"
+# The generated modules import each other by their proto path (`from mesos.v1 import
+# mesos_pb2`); inside this package they live under mesos_sched.v1, so rewrite those
+# imports (the descriptor file names in the pool stay "mesos/v1/...", as upstream's).
+for ext in py pyi; do
+  # The module name given to the builder becomes the classes' __module__ (pickle uses it).
+  sed -e 's/^from mesos\.v1 import /from mesos_sched.v1 import /' \
+      -e "s/'mesos\.v1\.mesos_pb2'/'mesos_sched.v1.mesos_pb2'/" \
+    "$out/mesos/v1/mesos_pb2.$ext" > "$pkg/v1/mesos_pb2.$ext"
+  sed -e 's/^from mesos\.v1 import /from mesos_sched.v1 import /' \
+      -e "s/'mesos\.v1\.scheduler\.scheduler_pb2'/'mesos_sched.v1.scheduler.scheduler_pb2'/" \
+    "$out/mesos/v1/scheduler/scheduler_pb2.$ext" > "$pkg/v1/scheduler/scheduler_pb2.$ext"
+  sed -e "s/'mesos\.mesos_pb2'/'mesos_sched.v0.mesos_pb2'/" \
+    "$out/mesos/mesos_pb2.$ext" > "$pkg/v0/mesos_pb2.$ext"
+done
+if grep -rn '^from mesos\b\|^import mesos\b' "$pkg/v1" "$pkg/v0" --include='*_pb2.py'; then
+  echo "gen_protos.sh: an import of the proto path was left unrewritten" >&2
+  exit 1
+fi
+echo "gen_protos.sh: regenerated $pkg/v1 and $pkg/v0"
