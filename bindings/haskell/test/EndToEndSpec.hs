@@ -1,0 +1,296 @@
+{-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE ScopedTypeVariables #-}
+-- | The scheduler API against a real @mesos-local@ process: register, launch
+-- command tasks, status updates, kill, reconcile, stop; exceptions in
+-- callbacks; usage errors. Every wait is bounded, so a broken driver fails a
+-- test instead of hanging the suite.
+module EndToEndSpec (spec) where
+
+import           Control.Concurrent      (threadDelay)
+import           Control.Concurrent.STM
+import           Control.Exception
+import           Control.Monad           (forM_, void, when)
+import qualified Data.ByteString         as BS
+import qualified Data.ByteString.Char8   as BC
+import           Data.IORef
+import           Data.Maybe              (isJust)
+import           MesosLocal              (withMesosLocal)
+import           System.Mesos.Scheduler
+import           System.Mesos.Types      hiding (requestResources)
+import           System.Timeout          (timeout)
+import           Test.Hspec
+
+-- | What the driver told the scheduler.
+data Event
+  = EvRegistered FrameworkID MasterInfo
+  | EvReRegistered MasterInfo
+  | EvDisconnected
+  | EvOffers [Offer]
+  | EvRescinded OfferID
+  | EvUpdate TaskStatus
+  | EvMessage ExecutorID SlaveID BS.ByteString
+  | EvSlaveLost SlaveID
+  | EvExecutorLost ExecutorID SlaveID Status
+  | EvError BS.ByteString
+  deriving (Show, Eq)
+
+-- | A scheduler that records every callback.
+newtype Recorder = Recorder (TVar [Event])
+
+newRecorder :: IO Recorder
+newRecorder = Recorder <$> newTVarIO []
+
+record :: Recorder -> Event -> IO ()
+record (Recorder var) e = atomically (modifyTVar' var (++ [e]))
+
+instance ToScheduler Recorder where
+  registered r _ fid mi = record r (EvRegistered fid mi)
+  reRegistered r _ mi = record r (EvReRegistered mi)
+  disconnected r _ = record r EvDisconnected
+  resourceOffers r _ offers = record r (EvOffers offers)
+  offerRescinded r _ oid = record r (EvRescinded oid)
+  statusUpdate r _ status = record r (EvUpdate status)
+  frameworkMessage r _ eid sid bytes = record r (EvMessage eid sid bytes)
+  slaveLost r _ sid = record r (EvSlaveLost sid)
+  executorLost r _ eid sid status = record r (EvExecutorLost eid sid status)
+  errorMessage r _ message = record r (EvError message)
+
+-- | Take the first recorded event the function accepts (waiting at most the
+-- given seconds); other events stay recorded.
+waitFor :: Recorder -> Int -> String -> (Event -> Maybe a) -> IO a
+waitFor (Recorder var) seconds what select = do
+  found <- timeout (seconds * 1000000) $ atomically $ do
+    events <- readTVar var
+    case break (isJust . select) events of
+      (_, []) -> retry
+      (earlier, e : later) -> do
+        writeTVar var (earlier ++ later)
+        maybe retry return (select e)
+  case found of
+    Just x -> return x
+    Nothing -> do
+      events <- readTVarIO var
+      expectationFailure ("timed out after " ++ show seconds ++ " s waiting for " ++ what ++ "; recorded: " ++ show events)
+      error "unreachable"
+
+registeredEvent :: Event -> Maybe (FrameworkID, MasterInfo)
+registeredEvent (EvRegistered fid mi) = Just (fid, mi)
+registeredEvent _ = Nothing
+
+offersEvent :: Event -> Maybe [Offer]
+offersEvent (EvOffers os) = Just os
+offersEvent _ = Nothing
+
+updateFor :: TaskID -> (TaskState -> Bool) -> Event -> Maybe TaskStatus
+updateFor tid accept (EvUpdate s)
+  | taskStatusTaskId s == tid && accept (taskStatusState s) = Just s
+updateFor _ _ _ = Nothing
+
+testFramework :: BS.ByteString -> FrameworkInfo
+testFramework name = frameworkInfo "" name
+
+-- | Run a started driver for a scheduler against a fresh mesos-local;
+-- always stop it (failover = False) at the end.
+withRunningDriver :: (Recorder -> SchedulerDriver -> String -> IO a) -> IO a
+withRunningDriver = withRunningDriverOptions defaultDriverOptions
+
+withRunningDriverOptions :: DriverOptions -> (Recorder -> SchedulerDriver -> String -> IO a) -> IO a
+withRunningDriverOptions options body = withMesosLocal [] $ \master -> do
+  recorder <- newRecorder
+  withSchedulerDriverOptions recorder (testFramework "haskell-e2e") (BC.pack master) Nothing options $ \driver -> do
+    start driver `shouldReturn` Running
+    body recorder driver master `finally` void (stop driver False)
+
+taskResources :: [Resource]
+taskResources = [resource "cpus" (Scalar 0.1), resource "mem" (Scalar 32)]
+
+shellTask :: BS.ByteString -> Offer -> BS.ByteString -> TaskInfo
+shellTask tid offer command =
+  taskInfo ("task " <> tid) (TaskID tid) (offerSlaveId offer) taskResources
+    (TaskCommand (commandInfo (ShellCommand command)))
+
+-- | Wait for offers, launch one task on the first, decline the rest.
+launchOn :: Recorder -> SchedulerDriver -> (Offer -> TaskInfo) -> IO TaskInfo
+launchOn recorder driver mkTask = do
+  offer : others <- waitFor recorder 30 "offers" offersEvent
+  let task = mkTask offer
+  launchTasks driver [offerId' offer] [task] filters `shouldReturn` Running
+  forM_ others $ \o -> declineOffer driver (offerId' o) (Filters (Just 1)) `shouldReturn` Running
+  return task
+
+-- | A scheduler whose registered callback throws.
+data Throwing = Throwing
+instance ToScheduler Throwing where
+  registered _ _ _ _ = throwIO (userError "boom from registered")
+
+-- | A scheduler that calls await inside a callback (a usage error).
+newtype AwaitsInCallback = AwaitsInCallback (IORef (Maybe (Either DriverError Status)))
+instance ToScheduler AwaitsInCallback where
+  registered (AwaitsInCallback ref) driver _ _ = do
+    result <- try (await driver)
+    writeIORef ref (Just result)
+
+spec :: Spec
+spec = do
+  it "registers, reports the framework id and the master, then stops" $
+    withMesosLocal [] $ \master -> do
+      recorder <- newRecorder
+      withSchedulerDriver recorder (testFramework "haskell-register") (BC.pack master) Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        start driver `shouldReturn` Running -- a second start changes nothing
+        (FrameworkID fid, mi) <- waitFor recorder 30 "registered" registeredEvent
+        BS.null fid `shouldBe` False
+        let port = read (reverse (takeWhile (/= ':') (reverse master))) :: Int
+        fmap fromIntegral (masterInfoPort mi) `shouldBe` Just port
+        stop driver False `shouldReturn` Stopped
+        await driver `shouldReturn` Stopped
+        -- After stop, calls do nothing and report the status.
+        reviveOffers driver `shouldReturn` Stopped
+
+  it "launches a command task and delivers its status updates up to TASK_FINISHED" $
+    withRunningDriver $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "ok-1" o "exit 0")
+      let tid = taskInfoId' task
+      running <- waitFor recorder 30 "TASK_RUNNING" (updateFor tid (== TaskRunning))
+      taskStatusSlaveId running `shouldBe` Just (taskInfoSlaveId task)
+      finished <- waitFor recorder 30 "TASK_FINISHED" (updateFor tid (== Finished))
+      taskStatusUUID finished `shouldSatisfy` isJust
+
+  it "passes the command's environment and reports a failing command as TASK_FAILED" $
+    withRunningDriver $ \recorder driver _ -> do
+      offer : _ <- waitFor recorder 30 "offers" offersEvent
+      let withEnv tid command =
+            (shellTask tid offer command)
+              { taskInfoImplementation =
+                  TaskCommand ((commandInfo (ShellCommand command)) { commandInfoEnvironment = Just [("GREETING", "hello")] }) }
+          good = withEnv "env-ok" "test \"$GREETING\" = hello"
+          bad = withEnv "env-bad" "test \"$GREETING\" = goodbye"
+          raw = (shellTask "raw-3" offer "")
+                  { taskInfoImplementation = TaskCommand (commandInfo (RawCommand "/bin/sh" ["sh", "-c", "exit 3"])) }
+      launchTasks driver [offerId' offer] [good, bad, raw] filters `shouldReturn` Running
+      void $ waitFor recorder 30 "env-ok finished" (updateFor "env-ok" (== Finished))
+      void $ waitFor recorder 30 "env-bad failed" (updateFor "env-bad" (== Failed))
+      void $ waitFor recorder 30 "raw-3 failed" (updateFor "raw-3" (== Failed))
+
+  it "kills a running task (TASK_KILLED)" $
+    withRunningDriver $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "sleeper" o "sleep 60")
+      void $ waitFor recorder 30 "TASK_RUNNING" (updateFor (taskInfoId' task) (== TaskRunning))
+      killTask driver (taskInfoId' task) `shouldReturn` Running
+      void $ waitFor recorder 30 "TASK_KILLED" (updateFor (taskInfoId' task) (== Killed))
+
+  it "reconciles a known task (explicitly and implicitly) and an unknown one" $
+    withRunningDriver $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "long" o "sleep 60")
+      let tid = taskInfoId' task
+      running <- waitFor recorder 30 "TASK_RUNNING" (updateFor tid (== TaskRunning))
+      reconcileTasks driver [running] `shouldReturn` Running
+      explicit <- waitFor recorder 30 "reconciled TASK_RUNNING" $ \e -> case e of
+        EvUpdate s | taskStatusTaskId s == tid && taskStatusReason s == Just ReasonReconcilation -> Just s
+        _ -> Nothing
+      taskStatusState explicit `shouldBe` TaskRunning
+      reconcileTasks driver [] `shouldReturn` Running
+      implicit <- waitFor recorder 30 "implicitly reconciled task" $ \e -> case e of
+        EvUpdate s | taskStatusTaskId s == tid && taskStatusReason s == Just ReasonReconcilation -> Just s
+        _ -> Nothing
+      taskStatusState implicit `shouldBe` TaskRunning
+      let unknown = TaskStatus "no-such-task" Staging Nothing Nothing Nothing Nothing
+                      (taskStatusSlaveId running) Nothing Nothing Nothing Nothing
+      reconcileTasks driver [unknown] `shouldReturn` Running
+      lost <- waitFor recorder 30 "TASK_LOST for an unknown task" (updateFor "no-such-task" (const True))
+      taskStatusState lost `shouldBe` Lost
+      taskStatusReason lost `shouldBe` Just ReasonReconcilation
+      taskStatusSource lost `shouldBe` Just SourceMaster
+
+  it "launches through acceptOffers, declines, revives, suppresses, requests resources" $
+    withRunningDriver $ \recorder driver _ -> do
+      offer : others <- waitFor recorder 30 "offers" offersEvent
+      let task = shellTask "accepted" offer "exit 0"
+      acceptOffers driver [offerId' offer] [OfferLaunch [task]] filters `shouldReturn` Running
+      void $ waitFor recorder 30 "TASK_FINISHED" (updateFor "accepted" (== Finished))
+      forM_ others $ \o -> declineOffer driver (offerId' o) (Filters (Just 0.5)) `shouldReturn` Running
+      suppressOffers driver `shouldReturn` Running
+      suppressOffersFor driver ["*"] `shouldReturn` Running
+      reviveOffers driver `shouldReturn` Running
+      reviveOffersFor driver [] `shouldReturn` Running
+      requestResources driver [Request Nothing taskResources] `shouldReturn` Running
+      -- After the revive, offers come back.
+      void $ waitFor recorder 30 "offers after revive" offersEvent
+
+  it "acknowledges explicitly when implicit acknowledgements are off" $
+    withRunningDriverOptions defaultDriverOptions { optionImplicitAcknowledgements = False } $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "acked" o "exit 0")
+      let tid = taskInfoId' task
+          ackUntilFinished = do
+            s <- waitFor recorder 30 "an update" (updateFor tid (const True))
+            acknowledgeStatusUpdate driver s `shouldReturn` Running
+            when (taskStatusState s /= Finished) ackUntilFinished
+      ackUntilFinished
+
+  it "refuses acknowledgeStatusUpdate with implicit acknowledgements (InvalidState)" $
+    withRunningDriver $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "implicit" o "exit 0")
+      s <- waitFor recorder 30 "an update" (updateFor (taskInfoId' task) (const True))
+      acknowledgeStatusUpdate driver s `shouldThrow` (\e -> driverErrorCode e == InvalidState)
+
+  it "updates the framework info" $
+    withRunningDriver $ \recorder driver _ -> do
+      (fid, _) <- waitFor recorder 30 "registered" registeredEvent
+      let info = (testFramework "haskell-e2e") { frameworkInfoId' = Just fid, frameworkInfoFailoverTimeout = Just 0 }
+      updateFramework driver info [] `shouldReturn` Running
+      -- The framework keeps working afterwards.
+      void $ launchOn recorder driver (\o -> shellTask "after-update" o "exit 0")
+      void $ waitFor recorder 30 "TASK_FINISHED" (updateFor "after-update" (== Finished))
+
+  it "aborts the driver when a callback throws, without crashing or hanging" $
+    withMesosLocal [] $ \master -> do
+      status <- withSchedulerDriver Throwing (testFramework "haskell-throws") (BC.pack master) Nothing $ \driver ->
+        timeout (30 * 1000000) (run driver)
+      status `shouldBe` Just Aborted
+
+  it "reports await inside a callback as CalledFromCallback" $
+    withMesosLocal [] $ \master -> do
+      ref <- newIORef Nothing
+      withSchedulerDriver (AwaitsInCallback ref) (testFramework "haskell-await") (BC.pack master) Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        let poll n = do
+              r <- readIORef ref
+              case r of
+                Just result -> return result
+                Nothing | n > (0 :: Int) -> threadDelaySeconds 0.1 >> poll (n - 1)
+                        | otherwise -> expectationFailure "registered never ran" >> error "unreachable"
+        result <- poll 300
+        either driverErrorCode (const (OtherErrorCode 0)) result `shouldBe` CalledFromCallback
+        stop driver False `shouldReturn` Stopped
+
+  it "stops cleanly while the master is unreachable (no hang)" $ do
+    recorder <- newRecorder
+    result <- timeout (30 * 1000000) $
+      withSchedulerDriver recorder (testFramework "haskell-nomaster") "127.0.0.1:1" Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        threadDelaySeconds 0.5
+        killTask driver "whatever" `shouldReturn` Running
+        stop driver True `shouldReturn` Stopped
+        await driver
+    result `shouldBe` Just Stopped
+
+  it "throws DriverError on misuse instead of crashing" $ do
+    recorder <- newRecorder
+    leaked <- withSchedulerDriver recorder (testFramework "haskell-misuse") "127.0.0.1:1" Nothing $ \driver -> do
+      setOption driver "no.such.option" "1" `shouldThrow` (\e -> driverErrorCode e == InvalidArgument)
+      setOption driver "bad\0key" "1" `shouldThrow` (\e -> driverErrorCode e == InvalidArgument)
+      return driver
+    start leaked `shouldThrow` (\e -> driverErrorCode e == DriverDestroyed)
+    withSchedulerDriver recorder (testFramework "haskell-misuse") "not a master string" Nothing (const (return ()))
+      `shouldThrow` (\e -> driverErrorCode e == InvalidArgument)
+
+  it "creates a driver with options and reports the library version" $ do
+    recorder <- newRecorder
+    let options = defaultDriverOptions { optionSettings = [("backoff.initial_ms", "100")] }
+    withSchedulerDriverOptions recorder (testFramework "haskell-options") "127.0.0.1:1" Nothing options $ \driver ->
+      stop driver False `shouldReturn` NotStarted
+    version <- libraryVersion
+    length (filter (== '.') version) `shouldBe` 2
+  where
+    threadDelaySeconds :: Double -> IO ()
+    threadDelaySeconds s = threadDelay (round (s * 1000000))
