@@ -13,7 +13,10 @@ import           Control.Monad           (forM_, void, when)
 import qualified Data.ByteString         as BS
 import qualified Data.ByteString.Char8   as BC
 import           Data.IORef
-import           Data.Maybe              (isJust)
+import           Data.Maybe              (fromMaybe, isJust)
+import           System.Environment      (lookupEnv)
+import           System.Exit             (ExitCode (..))
+import           System.Process          (readProcessWithExitCode)
 import           MesosLocal              (withMesosLocal)
 import           System.Mesos.Scheduler
 import           System.Mesos.Types      hiding (requestResources)
@@ -262,6 +265,16 @@ spec = do
         result <- poll 300
         either driverErrorCode (const (OtherErrorCode 0)) result `shouldBe` CalledFromCallback
         stop driver False `shouldReturn` Stopped
+
+  it "runs the example framework (examples/CommandTasks.hs) to completion" $
+    withMesosLocal [] $ \master -> do
+      binary <- fromMaybe "dist/build/mesos-sched-example/mesos-sched-example" <$> lookupEnv "MESOS_SCHED_EXAMPLE_BIN"
+      result <- timeout (90 * 1000000) (readProcessWithExitCode binary [master, "4"] "")
+      case result of
+        Nothing -> expectationFailure "the example did not finish within 90 s"
+        Just (code, out, err) -> do
+          (code, err) `shouldSatisfy` ((== ExitSuccess) . fst)
+          out `shouldContain` "task example-4 is Finished"
 
   it "stops cleanly while the master is unreachable (no hang)" $ do
     recorder <- newRecorder
