@@ -15,6 +15,7 @@ pub mod driver;
 pub mod ffi;
 pub mod http;
 pub mod local;
+pub mod log;
 pub mod proto;
 pub mod recordio;
 

@@ -8,7 +8,26 @@
 //! a time. Driver methods validate their arguments, enqueue work and return at once. No
 //! library lock is held while a callback runs.
 
+mod calls;
+mod options;
+mod runtime;
+
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::AtomicU64;
+use std::sync::{mpsc, Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::{Condvar, Mutex};
+
+use crate::detector::{self, Detector, MasterSpec, StaticDetector};
+use crate::log::{Level, Logger};
+use crate::log_at;
+use crate::proto::{envelope, v1};
+use calls::{call_type, validate, validate_all};
+use options::Options;
+use runtime::{Dispatch, Outgoing, Shared, State};
 
 /// Driver status; numbering identical to mesos.proto's `Status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,18 +118,86 @@ pub trait Scheduler: Send {
 }
 
 /// A scheduler driver handle. Cheap to clone (shared state); all methods are safe from
-/// any thread, including from inside callbacks.
+/// any thread, including from inside callbacks. Dropping the last handle the user holds
+/// stops a running driver with failover (no teardown) and waits for its threads.
 #[derive(Clone)]
 pub struct Driver {
-    // implementation detail; see driver implementation
-    inner: std::sync::Arc<()>,
+    shared: Arc<Shared>,
+    /// None for the handle given to callbacks (it must not keep the driver alive).
+    _owner: Option<Arc<Owner>>,
+}
+
+/// Dropped with the last user handle: stops and joins.
+struct Owner {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        Driver::internal(self.shared.clone()).release();
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+/// An in-process cluster as a detector: its leader may move (`change_leader`).
+struct LocalDetector {
+    cluster: Arc<crate::local::LocalCluster>,
+}
+
+impl Detector for LocalDetector {
+    fn wait_for_change(
+        &self,
+        known: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Option<String>, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let leader = self.cluster.leader_url();
+            if known != Some(leader.as_str()) || Instant::now() >= deadline {
+                return Ok(Some(leader));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The configuration of master `local`: the documented defaults on a free port.
+fn local_config() -> crate::local::LocalConfig {
+    // TODO(after merging `local`): `..LocalConfig::default()`.
+    crate::local::LocalConfig {
+        ip: "127.0.0.1".to_string(),
+        port: 0,
+        masters: 1,
+        agents: 2,
+        resources: "cpus:4;mem:8192;disk:65536;ports:[31000-32000]".to_string(),
+        heartbeat_interval: Duration::from_secs(15),
+        authenticate: None,
+        simulate: None,
+        work_dir: None,
+        keep_work_dir: false,
+        zk: None,
+        tls: None,
+    }
+}
+
+fn next_driver_number() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Driver {
     /// Creates a driver. `framework_info` is a serialized FrameworkInfo (v0 or v1);
     /// `master` is `host:port`, `master@host:port`, `http(s)://host:port[/path]`,
     /// `zk://...`, `file:///path` or `local`; `credential` an optional serialized
-    /// Credential. Nothing is started or connected until `start`.
+    /// Credential. Nothing is started or connected until `start` (except the in-process
+    /// cluster of `local`, which starts here).
     pub fn new(
         scheduler: Box<dyn Scheduler>,
         framework_info: &[u8],
@@ -118,120 +205,594 @@ impl Driver {
         credential: Option<&[u8]>,
         implicit_acknowledgements: bool,
     ) -> Result<Driver, Error> {
-        let _ = (
-            scheduler,
-            framework_info,
-            master,
-            credential,
-            implicit_acknowledgements,
+        let (framework_info, facts) = calls::prepare_framework_info(framework_info)?;
+        let credential = credential.map(calls::parse_credential).transpose()?;
+        let spec = detector::parse_master(master).map_err(Error::InvalidArgument)?;
+        let mut local = None;
+        let detector: Arc<dyn Detector> = match spec {
+            MasterSpec::Fixed(url) => Arc::new(StaticDetector::new(url)),
+            MasterSpec::ZooKeeper(url) => {
+                detector::zookeeper_detector(&url).map_err(Error::InvalidArgument)?
+            }
+            MasterSpec::Local => {
+                let cluster = crate::local::LocalCluster::start(local_config()).map_err(|e| {
+                    Error::InvalidArgument(format!("master 'local': cannot start the cluster: {e}"))
+                })?;
+                let cluster = Arc::new(cluster);
+                local = Some(cluster.clone());
+                Arc::new(LocalDetector { cluster })
+            }
+        };
+        let options = Options::from_env();
+        let logger = Logger::new(
+            format!("driver {}", next_driver_number()),
+            options.log_level,
         );
-        todo!()
+        let framework_id = facts.id.clone();
+        let state = State {
+            status: Status::NotStarted,
+            options,
+            framework_info,
+            facts,
+            framework_id,
+            suppressed_roles: BTreeSet::new(),
+            offer_constraints: None,
+            connection: None,
+            registered_once: false,
+            stream_agent: None,
+            stream_generation: 0,
+            call_agent: None,
+            watchdog: None,
+            attempt_leader: None,
+            dispatch_tx: None,
+            send_tx: None,
+            stopped_at: None,
+            sender_done: false,
+        };
+        let shared = Arc::new(Shared {
+            logger,
+            implicit_acks: implicit_acknowledgements,
+            detector,
+            local: Mutex::new(local),
+            credential,
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            last_error: Mutex::new(String::new()),
+            dispatcher_thread: OnceLock::new(),
+            scheduler: Mutex::new(Some(scheduler)),
+            threads: Mutex::new(Vec::new()),
+            last_activity_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        });
+        Ok(Driver {
+            _owner: Some(Arc::new(Owner {
+                shared: shared.clone(),
+            })),
+            shared,
+        })
+    }
+
+    fn internal(shared: Arc<Shared>) -> Driver {
+        Driver {
+            shared,
+            _owner: None,
+        }
+    }
+
+    /// Records and returns a usage error.
+    fn fail<T>(&self, error: Error) -> Result<T, Error> {
+        self.shared.record_error(error.message());
+        Err(error)
+    }
+
+    fn check<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        result.or_else(|e| self.fail(e))
     }
 
     /// Sets an option (see ABI.md); only before `start`.
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
-        let _ = (key, value);
-        todo!()
+        let mut state = self.shared.lock();
+        if state.status != Status::NotStarted {
+            drop(state);
+            return self.fail(Error::InvalidState(format!(
+                "option '{key}' can only be set before start"
+            )));
+        }
+        let result = state.options.set(key, value);
+        if result.is_ok() && key == "log.level" {
+            self.shared.logger.set_level(state.options.log_level);
+        }
+        drop(state);
+        self.check(result)
     }
 
     pub fn start(&self) -> Status {
-        todo!()
+        let mut state = self.shared.lock();
+        if state.status != Status::NotStarted {
+            return state.status;
+        }
+        let transport =
+            match crate::http::Transport::new(&self.shared.transport_config(&state.options)) {
+                Ok(transport) => transport,
+                Err(e) => {
+                    // Options were checked when set; this only fails on a broken environment.
+                    drop(state);
+                    self.shared.record_error(&e);
+                    return self.status();
+                }
+            };
+        state.status = Status::Running;
+        state.suppressed_roles = state.options.suppressed_roles.iter().cloned().collect();
+        let (dispatch_tx, dispatch_rx) = mpsc::channel();
+        let (send_tx, send_rx) = mpsc::channel();
+        state.dispatch_tx = Some(dispatch_tx);
+        state.send_tx = Some(send_tx);
+        drop(state);
+        log_at!(self.shared.logger, Level::Info, "driver started");
+
+        let mut threads = Vec::new();
+        let shared = self.shared.clone();
+        let spawned = [
+            runtime::spawn_worker("mesos-sched-dispatch", {
+                let shared = shared.clone();
+                move || runtime::dispatcher_main(shared, dispatch_rx)
+            }),
+            runtime::spawn_worker("mesos-sched-send", {
+                let shared = shared.clone();
+                move || runtime::sender_main(shared, send_rx, transport)
+            }),
+            runtime::spawn_worker("mesos-sched-conn", {
+                let shared = shared.clone();
+                move || runtime::connection_main(shared)
+            }),
+            runtime::spawn_worker("mesos-sched-monitor", {
+                let shared = shared.clone();
+                move || runtime::monitor_main(shared)
+            }),
+        ];
+        let mut failure = None;
+        for result in spawned {
+            match result {
+                Ok(handle) => threads.push(handle),
+                Err(e) => failure = Some(e),
+            }
+        }
+        self.shared.threads.lock().extend(threads);
+        if let Some(e) = failure {
+            self.shared
+                .fatal(&format!("cannot start the driver's threads: {e}"));
+        }
+        self.status()
     }
+
     pub fn stop(&self, failover: bool) -> Status {
-        let _ = failover;
-        todo!()
+        let mut state = self.shared.lock();
+        if state.status != Status::Running && state.status != Status::Aborted {
+            return state.status;
+        }
+        let was_aborted = state.status == Status::Aborted;
+        state.status = Status::Stopped;
+        state.stopped_at = Some(Instant::now());
+        if !failover && state.connection.is_some() {
+            let teardown = calls::new_call(call_type::TEARDOWN, state.framework_id.as_ref());
+            if let Some(tx) = &state.send_tx {
+                let _ = tx.send(Outgoing::Call {
+                    body: prost::Message::encode_to_vec(&teardown),
+                    kind: call_type::TEARDOWN,
+                });
+            }
+        }
+        if let Some(tx) = &state.send_tx {
+            let _ = tx.send(Outgoing::Stop);
+        }
+        Shared::dispatch(&state, Dispatch::Exit);
+        self.shared.changed.notify_all();
+        let connected = state.connection.is_some();
+        drop(state);
+        log_at!(
+            self.shared.logger,
+            Level::Info,
+            "driver stopped (failover: {failover})"
+        );
+        if !connected {
+            // Nothing to preserve: an attempt in progress ends now.
+            self.shared.close_stream();
+        }
+        if was_aborted {
+            Status::Aborted
+        } else {
+            Status::Stopped
+        }
     }
+
     pub fn abort(&self) -> Status {
-        todo!()
+        self.shared.abort()
     }
+
     pub fn join(&self) -> Result<Status, Error> {
-        todo!()
+        if self.in_callback() {
+            return self.fail(Error::CalledFromCallback(
+                "join() may not be called from inside a scheduler callback".to_string(),
+            ));
+        }
+        let mut state = self.shared.lock();
+        while state.status == Status::Running {
+            self.shared.changed.wait(&mut state);
+        }
+        Ok(state.status)
     }
+
     pub fn run(&self) -> Result<Status, Error> {
-        todo!()
+        if self.in_callback() {
+            return self.fail(Error::CalledFromCallback(
+                "run() may not be called from inside a scheduler callback".to_string(),
+            ));
+        }
+        match self.start() {
+            Status::Running => self.join(),
+            other => Ok(other),
+        }
     }
+
     pub fn status(&self) -> Status {
-        todo!()
+        self.shared.lock().status
+    }
+
+    /// Stops (failover, no teardown) if running, then waits for the threads.
+    fn release(&self) {
+        let status = self.stop(true);
+        if status == Status::NotStarted {
+            return;
+        }
+        // Give queued calls a moment to leave, then interrupt whatever still hangs.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut state = self.shared.lock();
+        while !state.sender_done {
+            if self
+                .shared
+                .changed
+                .wait_until(&mut state, deadline)
+                .timed_out()
+            {
+                break;
+            }
+        }
+        let call_agent = state.call_agent.take();
+        drop(state);
+        if let Some(agent) = call_agent {
+            agent.shutdown();
+        }
+        self.shared.close_stream();
+        let current = std::thread::current().id();
+        let threads: Vec<_> = self.shared.threads.lock().drain(..).collect();
+        for handle in threads {
+            if handle.thread().id() != current {
+                let _ = handle.join();
+            }
+        }
+        let local = self.shared.local.lock().take();
+        drop(local);
+    }
+
+    /// The usual prologue of a call: arguments were validated; the driver must run.
+    /// Returns the state lock when the call should proceed.
+    fn running_state(&self) -> Result<parking_lot::MutexGuard<'_, State>, Status> {
+        let state = self.shared.lock();
+        if state.status != Status::Running {
+            return Err(state.status);
+        }
+        Ok(state)
+    }
+
+    fn send_call(&self, state: &State, envelope: envelope::Call) {
+        let kind = envelope.r#type.unwrap_or(0);
+        self.shared
+            .send_if_connected(state, prost::Message::encode_to_vec(&envelope), kind);
     }
 
     pub fn request_resources(&self, requests: &[&[u8]]) -> Result<Status, Error> {
-        let _ = requests;
-        todo!()
+        self.check(validate_all::<v1::Request>("requests", requests))?;
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(call_type::REQUEST, state.framework_id.as_ref());
+        call.request = Some(envelope::call::Request {
+            requests: calls::copy_all(requests),
+        });
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     pub fn launch_tasks(
         &self,
         offer_ids: &[&[u8]],
         tasks: &[&[u8]],
         filters: Option<&[u8]>,
     ) -> Result<Status, Error> {
-        let _ = (offer_ids, tasks, filters);
-        todo!()
+        self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
+        self.check(validate_all::<v1::TaskInfo>("tasks", tasks))?;
+        if let Some(filters) = filters {
+            self.check(validate::<v1::Filters>("filters", filters))?;
+        }
+        let operation = calls::launch_operation(tasks);
+        self.accept_validated(offer_ids, &[&operation], filters)
     }
+
     pub fn kill_task(&self, task_id: &[u8]) -> Result<Status, Error> {
-        let _ = task_id;
-        todo!()
+        self.check(validate::<v1::TaskId>("task_id", task_id))?;
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(call_type::KILL, state.framework_id.as_ref());
+        call.kill = Some(envelope::call::Kill {
+            task_id: calls::copy(task_id),
+            ..Default::default()
+        });
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     pub fn accept_offers(
         &self,
         offer_ids: &[&[u8]],
         operations: &[&[u8]],
         filters: Option<&[u8]>,
     ) -> Result<Status, Error> {
-        let _ = (offer_ids, operations, filters);
-        todo!()
+        self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
+        self.check(calls::validate_operations(operations))?;
+        if let Some(filters) = filters {
+            self.check(validate::<v1::Filters>("filters", filters))?;
+        }
+        self.accept_validated(offer_ids, operations, filters)
     }
+
+    fn accept_validated(
+        &self,
+        offer_ids: &[&[u8]],
+        operations: &[&[u8]],
+        filters: Option<&[u8]>,
+    ) -> Result<Status, Error> {
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        if state.connection.is_none() {
+            // The classic driver answers launches it cannot deliver with TASK_LOST
+            // (TASK_DROPPED for partition-aware frameworks), through the callbacks.
+            for task_id in calls::launched_task_ids(operations) {
+                let status =
+                    calls::master_disconnected_status(&task_id, state.facts.partition_aware);
+                Shared::dispatch(&state, Dispatch::SyntheticUpdate(status));
+            }
+            log_at!(
+                self.shared.logger,
+                Level::Debug,
+                "ignoring ACCEPT: not connected to a master"
+            );
+            return Ok(state.status);
+        }
+        let mut call = calls::new_call(call_type::ACCEPT, state.framework_id.as_ref());
+        call.accept = Some(envelope::call::Accept {
+            offer_ids: calls::copy_all(offer_ids),
+            operations: calls::copy_all(operations),
+            filters: Some(filters.map(calls::copy).unwrap_or_default()),
+        });
+        self.send_call(&state, call);
+        Ok(state.status)
+    }
+
     pub fn decline_offer(&self, offer_id: &[u8], filters: Option<&[u8]>) -> Result<Status, Error> {
-        let _ = (offer_id, filters);
-        todo!()
+        self.check(validate::<v1::OfferId>("offer_id", offer_id))?;
+        if let Some(filters) = filters {
+            self.check(validate::<v1::Filters>("filters", filters))?;
+        }
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(call_type::DECLINE, state.framework_id.as_ref());
+        call.decline = Some(envelope::call::Decline {
+            offer_ids: vec![calls::copy(offer_id)],
+            filters: Some(filters.map(calls::copy).unwrap_or_default()),
+        });
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     /// `roles: None` = all roles.
     pub fn revive_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let _ = roles;
-        todo!()
+        let mut state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let roles: Vec<String> = roles
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        if roles.is_empty() {
+            state.suppressed_roles.clear();
+        } else {
+            for role in &roles {
+                state.suppressed_roles.remove(role);
+            }
+        }
+        let mut call = calls::new_call(call_type::REVIVE, state.framework_id.as_ref());
+        if !roles.is_empty() {
+            call.revive = Some(envelope::call::Roles { roles });
+        }
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     /// `roles: None` = all roles.
     pub fn suppress_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let _ = roles;
-        todo!()
+        let mut state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let roles: Vec<String> = roles
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        if roles.is_empty() {
+            state.suppressed_roles = state.facts.roles.iter().cloned().collect();
+        } else {
+            state.suppressed_roles.extend(roles.iter().cloned());
+        }
+        let mut call = calls::new_call(call_type::SUPPRESS, state.framework_id.as_ref());
+        if !roles.is_empty() {
+            call.suppress = Some(envelope::call::Roles { roles });
+        }
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     pub fn acknowledge_status_update(&self, task_status: &[u8]) -> Result<Status, Error> {
-        let _ = task_status;
-        todo!()
+        self.check(validate::<v1::TaskStatus>("task_status", task_status))?;
+        if self.shared.implicit_acks {
+            return self.fail(Error::InvalidState(
+                "acknowledge_status_update() needs a driver created with implicit \
+                 acknowledgements off"
+                    .to_string(),
+            ));
+        }
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        // Statuses without uuid or agent id need no acknowledgement: dropped here.
+        if let Some(body) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
+            self.shared
+                .send_if_connected(&state, body, call_type::ACKNOWLEDGE);
+        }
+        Ok(state.status)
     }
+
     pub fn send_framework_message(
         &self,
         executor_id: &[u8],
         agent_id: &[u8],
         data: &[u8],
     ) -> Result<Status, Error> {
-        let _ = (executor_id, agent_id, data);
-        todo!()
+        self.check(validate::<v1::ExecutorId>("executor_id", executor_id))?;
+        self.check(validate::<v1::AgentId>("agent_id", agent_id))?;
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(call_type::MESSAGE, state.framework_id.as_ref());
+        call.message = Some(envelope::call::Message {
+            agent_id: calls::copy(agent_id),
+            executor_id: calls::copy(executor_id),
+            data: calls::copy(data),
+        });
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     pub fn reconcile_tasks(&self, statuses: &[&[u8]]) -> Result<Status, Error> {
-        let _ = statuses;
-        todo!()
+        self.check(validate_all::<v1::TaskStatus>("statuses", statuses))?;
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let tasks = statuses
+            .iter()
+            .map(|status| {
+                let peeked: envelope::TaskStatusPeek =
+                    prost::Message::decode(*status).unwrap_or_default();
+                envelope::call::reconcile::Task {
+                    task_id: peeked.task_id.unwrap_or_default(),
+                    agent_id: peeked.agent_id,
+                }
+            })
+            .collect();
+        let mut call = calls::new_call(call_type::RECONCILE, state.framework_id.as_ref());
+        call.reconcile = Some(envelope::call::Reconcile { tasks });
+        self.send_call(&state, call);
+        Ok(state.status)
     }
+
     pub fn update_framework(
         &self,
         framework_info: &[u8],
         suppressed_roles: &[&str],
         offer_constraints: Option<&[u8]>,
     ) -> Result<Status, Error> {
-        let _ = (framework_info, suppressed_roles, offer_constraints);
-        todo!()
+        let (framework_info, facts) = self.check(calls::prepare_framework_info(framework_info))?;
+        if let Some(constraints) = offer_constraints {
+            self.check(calls::validate_any("offer_constraints", constraints))?;
+        }
+        let mut state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let known = state.framework_id.as_ref().map(|id| calls::id_value(id));
+        let error = match (&known, &facts.id) {
+            (None, _) => Some(
+                "MesosSchedulerDriver::updateFramework() must not be called prior to \
+                 registration with the master"
+                    .to_string(),
+            ),
+            (Some(known), given) => {
+                let given = given
+                    .as_ref()
+                    .map(|id| calls::id_value(id))
+                    .unwrap_or_default();
+                (&given != known).then(|| {
+                    format!(
+                        "The 'FrameworkInfo.id' provided to \
+                         MesosSchedulerDriver::updateFramework() ({given}) must be equal to \
+                         the value known to the MesosSchedulerDriver ({known})"
+                    )
+                })
+            }
+        };
+        if let Some(message) = error {
+            // As the classic driver: the call returns, then abort + error().
+            self.shared.record_error(&message);
+            Shared::dispatch(
+                &state,
+                Dispatch::Error {
+                    message,
+                    abort_first: true,
+                },
+            );
+            return Ok(state.status);
+        }
+        state.framework_info = framework_info;
+        state.facts = facts;
+        state.suppressed_roles = suppressed_roles.iter().map(|r| r.to_string()).collect();
+        state.offer_constraints = offer_constraints.map(calls::copy);
+        if state.connection.is_some() {
+            let mut call =
+                calls::new_call(call_type::UPDATE_FRAMEWORK, state.framework_id.as_ref());
+            call.update_framework = Some(envelope::call::Subscribe {
+                framework_info: Bytes::from(state.framework_info.clone()),
+                suppressed_roles: state.suppressed_roles.iter().cloned().collect(),
+                offer_constraints: state.offer_constraints.clone(),
+            });
+            self.send_call(&state, call);
+        }
+        Ok(state.status)
     }
 
     /// The message of the last usage error or failed call on this handle ("" if none).
     pub fn last_error(&self) -> String {
-        todo!()
+        self.shared.last_error.lock().clone()
     }
+
     /// Records a usage error message (the FFI layer reports its own checks here too).
     pub fn set_last_error(&self, message: &str) {
-        let _ = message;
-        todo!()
+        self.shared.record_error(message);
     }
+
     /// True when the calling thread is this driver's dispatcher thread (inside a callback).
     pub fn in_callback(&self) -> bool {
-        todo!()
+        self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
     }
 }

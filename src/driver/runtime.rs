@@ -1,0 +1,924 @@
+//! The driver's shared state and its worker threads: connection (detect -> SUBSCRIBE ->
+//! RecordIO -> events), monitor (heartbeat watchdog, leader changes, stop grace),
+//! sender (calls in order on a keep-alive connection) and dispatcher (callbacks).
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::{Condvar, Mutex, MutexGuard};
+use prost::Message;
+
+use super::calls::{self, call_type, event_type, FrameworkFacts};
+use super::options::Options;
+use super::{Driver, Scheduler, Status};
+use crate::detector::Detector;
+use crate::http::{SubscribeError, Subscription, Transport, TransportConfig, SCHEDULER_PATH};
+use crate::log::{Level, Logger};
+use crate::log_at;
+use crate::proto::envelope;
+
+/// Work for the dispatcher thread, in delivery order.
+pub(crate) enum Dispatch {
+    Registered {
+        framework_id: Bytes,
+        master_info: Bytes,
+    },
+    Reregistered {
+        master_info: Bytes,
+    },
+    Disconnected,
+    Event(Box<envelope::Event>),
+    /// A TaskStatus made by the driver itself (never acknowledged).
+    SyntheticUpdate(Vec<u8>),
+    /// `abort_first`: abort the driver before the callback (unless no longer running);
+    /// otherwise the driver was already aborted by whoever queued this.
+    Error {
+        message: String,
+        abort_first: bool,
+    },
+    Exit,
+}
+
+/// Work for the sender thread, in order.
+pub(crate) enum Outgoing {
+    Call {
+        body: Vec<u8>,
+        kind: i32,
+    },
+    /// Close the subscription once everything queued before has been sent, then exit.
+    Stop,
+}
+
+/// The current subscription, once SUBSCRIBED arrived.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub endpoint: String,
+    pub stream_id: String,
+}
+
+pub(crate) struct State {
+    pub status: Status,
+    pub options: Options,
+    /// The user's FrameworkInfo with user/hostname filled in (by appending).
+    pub framework_info: Vec<u8>,
+    pub facts: FrameworkFacts,
+    /// Serialized FrameworkID: from the FrameworkInfo, then from SUBSCRIBED.
+    pub framework_id: Option<Bytes>,
+    pub suppressed_roles: BTreeSet<String>,
+    pub offer_constraints: Option<Bytes>,
+    pub connection: Option<Connection>,
+    pub registered_once: bool,
+    /// The agent of the current SUBSCRIBE attempt; `shutdown` closes its socket.
+    pub stream_agent: Option<ureq::Agent>,
+    pub stream_generation: u64,
+    pub call_agent: Option<ureq::Agent>,
+    /// Silence allowed on the current stream before it counts as dead.
+    pub watchdog: Option<Duration>,
+    /// Base URL of the leader of the current attempt.
+    pub attempt_leader: Option<String>,
+    pub dispatch_tx: Option<mpsc::Sender<Dispatch>>,
+    pub send_tx: Option<mpsc::Sender<Outgoing>>,
+    pub stopped_at: Option<Instant>,
+    pub sender_done: bool,
+}
+
+pub(crate) struct Shared {
+    pub logger: Logger,
+    pub implicit_acks: bool,
+    pub detector: Arc<dyn Detector>,
+    /// The in-process cluster of master `local`, owned by the driver.
+    pub local: Mutex<Option<Arc<crate::local::LocalCluster>>>,
+    pub credential: Option<(String, Vec<u8>)>,
+    pub state: Mutex<State>,
+    pub changed: Condvar,
+    pub last_error: Mutex<String>,
+    pub dispatcher_thread: OnceLock<ThreadId>,
+    pub scheduler: Mutex<Option<Box<dyn Scheduler>>>,
+    pub threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Milliseconds since `epoch` when the stream last delivered bytes.
+    pub last_activity_ms: AtomicU64,
+    pub epoch: Instant,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.lock().status == Status::Running
+    }
+
+    pub fn record_error(&self, message: &str) {
+        *self.last_error.lock() = message.to_string();
+    }
+
+    fn touch(&self) {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        self.last_activity_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn silence(&self) -> Duration {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_activity_ms.load(Ordering::Relaxed)))
+    }
+
+    /// Closes the subscription socket now (the master sees the stream end).
+    pub fn close_stream(&self) {
+        let agent = self.lock().stream_agent.take();
+        if let Some(agent) = agent {
+            agent.shutdown();
+        }
+    }
+
+    pub fn dispatch(state: &State, item: Dispatch) {
+        if let Some(tx) = &state.dispatch_tx {
+            let _ = tx.send(item);
+        }
+    }
+
+    /// Queues a call if subscribed; returns false if it was dropped (disconnected).
+    pub fn send_if_connected(&self, state: &State, body: Vec<u8>, kind: i32) -> bool {
+        if state.connection.is_none() {
+            log_at!(
+                self.logger,
+                Level::Debug,
+                "dropping call {kind}: not connected to a master"
+            );
+            return false;
+        }
+        if let Some(tx) = &state.send_tx {
+            let _ = tx.send(Outgoing::Call { body, kind });
+        }
+        true
+    }
+
+    /// Aborts (if running): no more callbacks, stream closed, join released.
+    pub fn abort(&self) -> Status {
+        let agent = {
+            let mut state = self.lock();
+            if state.status != Status::Running {
+                return state.status;
+            }
+            state.status = Status::Aborted;
+            state.connection = None;
+            self.changed.notify_all();
+            state.stream_agent.take()
+        };
+        log_at!(self.logger, Level::Info, "driver aborted");
+        if let Some(agent) = agent {
+            agent.shutdown();
+        }
+        Status::Aborted
+    }
+
+    /// What the master refused for good: abort, then the error callback.
+    pub fn fatal(&self, message: &str) {
+        log_at!(self.logger, Level::Error, "fatal: {message}");
+        self.record_error(message);
+        if self.abort() != Status::Aborted {
+            return;
+        }
+        let state = self.lock();
+        Self::dispatch(
+            &state,
+            Dispatch::Error {
+                message: message.to_string(),
+                abort_first: false,
+            },
+        );
+    }
+
+    /// Waits up to `timeout` or until the status leaves RUNNING; true if still running.
+    fn sleep_while_running(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        while state.status == Status::Running {
+            if self.changed.wait_until(&mut state, deadline).timed_out() {
+                break;
+            }
+        }
+        state.status == Status::Running
+    }
+
+    pub fn transport_config(&self, options: &Options) -> TransportConfig {
+        TransportConfig {
+            ca_certificates: options.tls_ca_pem.clone(),
+            verify: options.tls_verify,
+            credential: self.credential.clone(),
+            request_timeout: options.request_timeout,
+            connect_timeout: options.connect_timeout,
+        }
+    }
+}
+
+/// Spawns a worker thread with every signal blocked (they stay with the host's threads).
+pub(crate) fn spawn_worker(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    // SAFETY: plain libc signal-mask calls on valid, zero-initialised sigset_t values;
+    // the new thread inherits the blocked mask, this thread gets its old mask back.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+        let spawned = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(body);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        spawned
+    }
+}
+
+/// Registration backoff (PROTOCOL.md 6): random in [0, b], b doubling from the initial
+/// value up to min(max, failover_timeout / 10 when > 0).
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    initial: Duration,
+    cap: Duration,
+    failures: u32,
+    rng: u64,
+}
+
+impl Backoff {
+    pub fn new(initial: Duration, max: Duration, failover_timeout: f64) -> Backoff {
+        let mut cap = max;
+        if failover_timeout > 0.0 {
+            if let Ok(tenth) = Duration::try_from_secs_f64(failover_timeout / 10.0) {
+                cap = cap.min(tenth);
+            }
+        }
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64;
+        Backoff {
+            initial,
+            cap,
+            failures: 0,
+            rng: seed | 1,
+        }
+    }
+
+    /// The bound b for the next wait after another failure.
+    pub fn bound_after_failure(&mut self) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let factor = 1u32 << (self.failures - 1).min(20);
+        self.initial.saturating_mul(factor).min(self.cap)
+    }
+
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
+
+    /// The bound for a reconnection after a lost (previously working) subscription.
+    pub fn bound_after_loss(&self) -> Duration {
+        self.initial.min(self.cap)
+    }
+
+    /// Uniformly random in [0, bound].
+    pub fn jitter(&mut self, bound: Duration) -> Duration {
+        // xorshift64*: plenty for jitter.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let random = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let fraction = (random >> 11) as f64 / (1u64 << 53) as f64;
+        bound.mul_f64(fraction)
+    }
+}
+
+enum AttemptEnd {
+    /// The attempt failed before SUBSCRIBED.
+    Failed,
+    /// A working subscription was lost.
+    Lost,
+    /// The driver is no longer running, or the master refused us for good.
+    Finished,
+}
+
+pub(crate) fn connection_main(shared: Arc<Shared>) {
+    let mut backoff = {
+        let state = shared.lock();
+        Backoff::new(
+            state.options.backoff_initial,
+            state.options.backoff_max,
+            state.facts.failover_timeout,
+        )
+    };
+    loop {
+        if !shared.is_running() {
+            break;
+        }
+        let end = match shared
+            .detector
+            .wait_for_change(None, Duration::from_millis(500))
+        {
+            Ok(Some(leader)) => attempt(&shared, &leader, &mut backoff),
+            Ok(None) => {
+                log_at!(shared.logger, Level::Info, "no leading master detected");
+                AttemptEnd::Failed
+            }
+            Err(message) => {
+                shared.fatal(&message);
+                AttemptEnd::Finished
+            }
+        };
+        let bound = match end {
+            AttemptEnd::Finished => break,
+            AttemptEnd::Failed => backoff.bound_after_failure(),
+            AttemptEnd::Lost => backoff.bound_after_loss(),
+        };
+        let delay = backoff.jitter(bound);
+        log_at!(
+            shared.logger,
+            Level::Debug,
+            "retrying SUBSCRIBE in {delay:?}"
+        );
+        if !shared.sleep_while_running(delay) {
+            break;
+        }
+    }
+    log_at!(shared.logger, Level::Debug, "connection thread exits");
+}
+
+fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> AttemptEnd {
+    let (body, transport, max_record_bytes, generation, agent) = {
+        let mut state = shared.lock();
+        if state.status != Status::Running {
+            return AttemptEnd::Finished;
+        }
+        let transport = match Transport::new(&shared.transport_config(&state.options)) {
+            Ok(transport) => transport,
+            Err(e) => {
+                drop(state);
+                shared.fatal(&format!("TLS configuration: {e}"));
+                return AttemptEnd::Finished;
+            }
+        };
+        let framework_info =
+            calls::with_framework_id(&state.framework_info, state.framework_id.as_ref());
+        let body = calls::subscribe_call(
+            framework_info,
+            state.framework_id.as_ref(),
+            state.suppressed_roles.iter().cloned().collect(),
+            state.offer_constraints.clone(),
+        );
+        let agent = transport.stream_agent();
+        state.stream_generation += 1;
+        state.stream_agent = Some(agent.clone());
+        state.attempt_leader = Some(leader.to_string());
+        // Until SUBSCRIBED, the answer must come within the request timeout.
+        state.watchdog = Some(state.options.request_timeout);
+        shared.touch();
+        (
+            body,
+            transport,
+            state.options.max_record_bytes,
+            state.stream_generation,
+            agent,
+        )
+    };
+    let endpoint = format!("{leader}{SCHEDULER_PATH}");
+    log_at!(shared.logger, Level::Info, "SUBSCRIBE to {endpoint}");
+    let end = match transport.subscribe(&agent, &endpoint, &body) {
+        Ok(subscription) => read_stream(shared, subscription, max_record_bytes, backoff),
+        Err(SubscribeError::Transient(message)) => {
+            log_at!(shared.logger, Level::Warn, "{message}");
+            AttemptEnd::Failed
+        }
+        Err(SubscribeError::Unauthorized) => {
+            if shared.is_running() {
+                shared.fatal("Master refused authentication");
+            }
+            AttemptEnd::Finished
+        }
+        Err(SubscribeError::Forbidden(body)) => {
+            if shared.is_running() {
+                let body = body.trim();
+                shared.fatal(if body.is_empty() {
+                    "Master refused the subscription (403 Forbidden)"
+                } else {
+                    body
+                });
+            }
+            AttemptEnd::Finished
+        }
+    };
+    // Forget this attempt's agent (unless another attempt replaced it already).
+    let mut state = shared.lock();
+    if state.stream_generation == generation {
+        state.stream_agent = None;
+        state.watchdog = None;
+        state.attempt_leader = None;
+    }
+    drop(state);
+    agent.shutdown();
+    end
+}
+
+fn read_stream(
+    shared: &Arc<Shared>,
+    subscription: Subscription,
+    max_record_bytes: u64,
+    backoff: &mut Backoff,
+) -> AttemptEnd {
+    let Subscription {
+        endpoint,
+        stream_id,
+        mut body,
+    } = subscription;
+    log_at!(
+        shared.logger,
+        Level::Debug,
+        "stream {stream_id} open at {endpoint}"
+    );
+    let mut decoder = crate::recordio::Decoder::new(max_record_bytes);
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut records = Vec::new();
+    let mut subscribed = false;
+    let reason = loop {
+        match body.read(&mut buffer) {
+            Ok(0) => {
+                break match decoder.finish() {
+                    Ok(()) => "the master closed the event stream".to_string(),
+                    Err(e) => e.to_string(),
+                }
+            }
+            Ok(n) => {
+                shared.touch();
+                if let Err(e) = decoder.feed(&buffer[..n], &mut records) {
+                    break e.to_string();
+                }
+                let mut failure = None;
+                for record in records.drain(..) {
+                    match handle_record(shared, record, &endpoint, &stream_id, &mut subscribed) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            failure = Some(None);
+                            break;
+                        }
+                        Err(reason) => {
+                            failure = Some(Some(reason));
+                            break;
+                        }
+                    }
+                }
+                records.clear();
+                match failure {
+                    None => {}
+                    Some(None) => return AttemptEnd::Finished,
+                    Some(Some(reason)) => break reason,
+                }
+            }
+            Err(e) => break format!("event stream: {e}"),
+        }
+    };
+    let mut state = shared.lock();
+    if subscribed {
+        state.connection = None;
+    }
+    if state.status != Status::Running {
+        return AttemptEnd::Finished;
+    }
+    log_at!(
+        shared.logger,
+        Level::Warn,
+        "connection to the master lost: {reason}"
+    );
+    if subscribed {
+        Shared::dispatch(&state, Dispatch::Disconnected);
+        backoff.reset();
+        AttemptEnd::Lost
+    } else {
+        AttemptEnd::Failed
+    }
+}
+
+/// Ok(true): go on; Ok(false): stop reading (driver finished); Err: connection lost.
+fn handle_record(
+    shared: &Arc<Shared>,
+    record: Bytes,
+    endpoint: &str,
+    stream_id: &str,
+    subscribed: &mut bool,
+) -> Result<bool, String> {
+    let event = envelope::Event::decode(record)
+        .map_err(|e| format!("an event that does not decode: {e}"))?;
+    let kind = event.r#type.unwrap_or(0);
+    match kind {
+        event_type::SUBSCRIBED => {
+            let Some(subscribed_event) = event.subscribed else {
+                return Err("SUBSCRIBED without its payload".to_string());
+            };
+            let mut state = shared.lock();
+            if state.status != Status::Running {
+                return Ok(false);
+            }
+            let interval = subscribed_event
+                .heartbeat_interval_seconds
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .unwrap_or(15.0);
+            state.watchdog =
+                Duration::try_from_secs_f64(interval * state.options.heartbeat_timeout_factor).ok();
+            state.connection = Some(Connection {
+                endpoint: endpoint.to_string(),
+                stream_id: stream_id.to_string(),
+            });
+            let framework_id = subscribed_event.framework_id;
+            state.framework_id = Some(framework_id.clone());
+            let master_info = subscribed_event.master_info.unwrap_or_default();
+            log_at!(
+                shared.logger,
+                Level::Info,
+                "subscribed as framework {} (heartbeat {interval} s)",
+                calls::id_value(&framework_id)
+            );
+            let item = if state.registered_once {
+                Dispatch::Reregistered { master_info }
+            } else {
+                state.registered_once = true;
+                Dispatch::Registered {
+                    framework_id,
+                    master_info,
+                }
+            };
+            Shared::dispatch(&state, item);
+            *subscribed = true;
+            Ok(true)
+        }
+        event_type::ERROR => {
+            let message = event
+                .error
+                .map(|e| e.message)
+                .unwrap_or_else(|| "ERROR event without a message".to_string());
+            shared.fatal(&message);
+            Ok(false)
+        }
+        _ if !*subscribed => {
+            log_at!(
+                shared.logger,
+                Level::Debug,
+                "ignoring event {kind} before SUBSCRIBED"
+            );
+            Ok(true)
+        }
+        event_type::OFFERS
+        | event_type::RESCIND
+        | event_type::UPDATE
+        | event_type::MESSAGE
+        | event_type::FAILURE
+        | event_type::HEARTBEAT
+        | event_type::INVERSE_OFFERS
+        | event_type::RESCIND_INVERSE_OFFER
+        | event_type::UPDATE_OPERATION_STATUS => {
+            let state = shared.lock();
+            if state.status != Status::Running {
+                return Ok(false);
+            }
+            Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
+            Ok(true)
+        }
+        other => {
+            log_at!(
+                shared.logger,
+                Level::Debug,
+                "ignoring unknown event type {other}"
+            );
+            Ok(true)
+        }
+    }
+}
+
+/// Watches the stream's liveness, leader changes, and closes the stream after a stop.
+pub(crate) fn monitor_main(shared: Arc<Shared>) {
+    let watch_leader = !shared.detector.is_static();
+    loop {
+        let (known_leader, close_reason) = {
+            let mut state = shared.lock();
+            let stream_open = state.stream_agent.is_some();
+            if state.status != Status::Running && !stream_open {
+                break;
+            }
+            let mut reason = None;
+            if state.status == Status::Stopped {
+                let grace_over = state
+                    .stopped_at
+                    .is_some_and(|at| at.elapsed() > Duration::from_secs(1));
+                if grace_over && stream_open {
+                    reason = Some("driver stopped".to_string());
+                }
+            } else if state.status == Status::Aborted && stream_open {
+                reason = Some("driver aborted".to_string());
+            } else if let Some(limit) = state.watchdog {
+                if stream_open && shared.silence() > limit {
+                    state.watchdog = None;
+                    reason = Some(format!(
+                        "no event from the master for {:?} (heartbeat watchdog)",
+                        limit
+                    ));
+                }
+            }
+            let known = if state.connection.is_some() {
+                state.attempt_leader.clone()
+            } else {
+                None
+            };
+            (known, reason)
+        };
+        if let Some(reason) = close_reason {
+            log_at!(
+                shared.logger,
+                Level::Warn,
+                "closing the event stream: {reason}"
+            );
+            shared.close_stream();
+            continue;
+        }
+        match (watch_leader, known_leader) {
+            (true, Some(known)) => {
+                match shared
+                    .detector
+                    .wait_for_change(Some(&known), Duration::from_millis(100))
+                {
+                    Ok(current) if current.as_deref() != Some(known.as_str()) => {
+                        let still_same = shared.lock().attempt_leader.as_deref() == Some(&known);
+                        if still_same && shared.is_running() {
+                            log_at!(
+                                shared.logger,
+                                Level::Info,
+                                "leading master changed from {known} to {current:?}"
+                            );
+                            shared.close_stream();
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(message) => {
+                        if shared.is_running() {
+                            shared.fatal(&message);
+                        }
+                    }
+                }
+            }
+            _ => {
+                let mut state = shared.lock();
+                shared
+                    .changed
+                    .wait_for(&mut state, Duration::from_millis(50));
+            }
+        }
+    }
+    log_at!(shared.logger, Level::Debug, "monitor thread exits");
+}
+
+/// Sends calls in order on one keep-alive connection.
+pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
+    let agent = transport.call_agent();
+    shared.lock().call_agent = Some(agent.clone());
+    while let Ok(item) = rx.recv() {
+        match item {
+            Outgoing::Call { body, kind } => send_one(&shared, &transport, &agent, &body, kind),
+            Outgoing::Stop => {
+                shared.close_stream();
+                break;
+            }
+        }
+    }
+    let mut state = shared.lock();
+    state.sender_done = true;
+    state.call_agent = None;
+    shared.changed.notify_all();
+    log_at!(shared.logger, Level::Debug, "sender thread exits");
+}
+
+fn call_name(kind: i32) -> &'static str {
+    match kind {
+        call_type::TEARDOWN => "TEARDOWN",
+        call_type::ACCEPT => "ACCEPT",
+        call_type::DECLINE => "DECLINE",
+        call_type::REVIVE => "REVIVE",
+        call_type::KILL => "KILL",
+        call_type::ACKNOWLEDGE => "ACKNOWLEDGE",
+        call_type::RECONCILE => "RECONCILE",
+        call_type::MESSAGE => "MESSAGE",
+        call_type::REQUEST => "REQUEST",
+        call_type::SUPPRESS => "SUPPRESS",
+        call_type::UPDATE_FRAMEWORK => "UPDATE_FRAMEWORK",
+        _ => "call",
+    }
+}
+
+fn send_one(
+    shared: &Arc<Shared>,
+    transport: &Transport,
+    agent: &ureq::Agent,
+    body: &[u8],
+    kind: i32,
+) {
+    let (connection, running) = {
+        let state = shared.lock();
+        (state.connection.clone(), state.status == Status::Running)
+    };
+    let Some(connection) = connection else {
+        log_at!(
+            shared.logger,
+            Level::Debug,
+            "dropping {}: disconnected",
+            call_name(kind)
+        );
+        return;
+    };
+    if !running && kind != call_type::TEARDOWN && shared.lock().status == Status::Aborted {
+        return;
+    }
+    let name = call_name(kind);
+    match transport.call(agent, &connection.endpoint, &connection.stream_id, body) {
+        Ok(response) => {
+            let expected = if kind == call_type::UPDATE_FRAMEWORK {
+                200
+            } else {
+                202
+            };
+            if response.status == expected || response.status == 202 {
+                log_at!(shared.logger, Level::Trace, "{name} accepted");
+                return;
+            }
+            let text = response.body.trim().to_string();
+            let message = format!("{name} answered {}: {text}", response.status);
+            log_at!(shared.logger, Level::Warn, "{message}");
+            shared.record_error(&message);
+            let not_subscribed = response.status == 403 && text.contains("not subscribed");
+            let moved = (300..400).contains(&response.status);
+            if (not_subscribed || moved) && shared.is_running() {
+                // Our subscription is gone or the leader moved: subscribe again.
+                let current = shared
+                    .lock()
+                    .connection
+                    .as_ref()
+                    .map(|c| c.stream_id.clone());
+                if current.as_deref() == Some(connection.stream_id.as_str()) {
+                    shared.close_stream();
+                }
+            }
+        }
+        Err(e) => {
+            let message = format!("{name} failed: {e}");
+            log_at!(shared.logger, Level::Warn, "{message}");
+            shared.record_error(&message);
+        }
+    }
+}
+
+/// Runs the callbacks, one at a time, in event order.
+pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>) {
+    let _ = shared.dispatcher_thread.set(std::thread::current().id());
+    let Some(mut scheduler) = shared.scheduler.lock().take() else {
+        return;
+    };
+    let driver = Driver::internal(shared.clone());
+    while let Ok(item) = rx.recv() {
+        let status = shared.lock().status;
+        match item {
+            Dispatch::Exit => break,
+            Dispatch::Error {
+                message,
+                abort_first,
+            } => {
+                if abort_first {
+                    if shared.abort() != Status::Aborted || status != Status::Running {
+                        continue;
+                    }
+                } else if status != Status::Aborted {
+                    continue;
+                }
+                scheduler.error(&driver, &message);
+            }
+            _ if status != Status::Running => {}
+            Dispatch::Registered {
+                framework_id,
+                master_info,
+            } => scheduler.registered(&driver, &framework_id, &master_info),
+            Dispatch::Reregistered { master_info } => scheduler.reregistered(&driver, &master_info),
+            Dispatch::Disconnected => scheduler.disconnected(&driver),
+            Dispatch::SyntheticUpdate(status) => scheduler.status_update(&driver, &status),
+            Dispatch::Event(event) => deliver(&shared, &driver, scheduler.as_mut(), *event),
+        }
+    }
+    drop(scheduler);
+    log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
+}
+
+fn deliver(
+    shared: &Arc<Shared>,
+    driver: &Driver,
+    scheduler: &mut dyn Scheduler,
+    event: envelope::Event,
+) {
+    match event.r#type.unwrap_or(0) {
+        event_type::OFFERS => {
+            let offers = event.offers.map(|o| o.offers).unwrap_or_default();
+            if !offers.is_empty() {
+                let slices: Vec<&[u8]> = offers.iter().map(|o| o.as_ref()).collect();
+                scheduler.resource_offers(driver, &slices);
+            }
+        }
+        event_type::RESCIND => {
+            if let Some(rescind) = event.rescind {
+                scheduler.offer_rescinded(driver, &rescind.offer_id);
+            }
+        }
+        event_type::UPDATE => {
+            let Some(update) = event.update else { return };
+            scheduler.status_update(driver, &update.status);
+            if shared.implicit_acks {
+                let state = shared.lock();
+                // stop()/abort() inside the callback suppress the acknowledgement.
+                if state.status == Status::Running {
+                    if let Some(body) =
+                        calls::acknowledge_call(state.framework_id.as_ref(), &update.status)
+                    {
+                        shared.send_if_connected(&state, body, call_type::ACKNOWLEDGE);
+                    }
+                }
+            }
+        }
+        event_type::MESSAGE => {
+            if let Some(message) = event.message {
+                scheduler.framework_message(
+                    driver,
+                    &message.executor_id,
+                    &message.agent_id,
+                    &message.data,
+                );
+            }
+        }
+        event_type::FAILURE => {
+            let Some(failure) = event.failure else { return };
+            match (failure.agent_id, failure.executor_id) {
+                (Some(agent_id), Some(executor_id)) => scheduler.executor_lost(
+                    driver,
+                    &executor_id,
+                    &agent_id,
+                    failure.status.unwrap_or(0),
+                ),
+                (Some(agent_id), None) => scheduler.slave_lost(driver, &agent_id),
+                _ => {}
+            }
+        }
+        event_type::HEARTBEAT => scheduler.heartbeat(driver),
+        event_type::INVERSE_OFFERS => {
+            let offers = event
+                .inverse_offers
+                .map(|o| o.inverse_offers)
+                .unwrap_or_default();
+            if !offers.is_empty() {
+                let slices: Vec<&[u8]> = offers.iter().map(|o| o.as_ref()).collect();
+                scheduler.inverse_offers(driver, &slices);
+            }
+        }
+        event_type::RESCIND_INVERSE_OFFER => {
+            if let Some(rescind) = event.rescind_inverse_offer {
+                scheduler.inverse_offer_rescinded(driver, &rescind.inverse_offer_id);
+            }
+        }
+        event_type::UPDATE_OPERATION_STATUS => {
+            if let Some(update) = event.update_operation_status {
+                scheduler.operation_status(driver, &update.status);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_bounds_double_and_cap() {
+        let mut b = Backoff::new(Duration::from_secs(2), Duration::from_secs(60), 0.0);
+        let bounds: Vec<u64> = (0..7).map(|_| b.bound_after_failure().as_secs()).collect();
+        assert_eq!(bounds, [2, 4, 8, 16, 32, 60, 60]);
+        b.reset();
+        assert_eq!(b.bound_after_failure(), Duration::from_secs(2));
+        // failover_timeout / 10 caps it further.
+        let mut b = Backoff::new(Duration::from_secs(2), Duration::from_secs(60), 50.0);
+        let bounds: Vec<u64> = (0..4).map(|_| b.bound_after_failure().as_secs()).collect();
+        assert_eq!(bounds, [2, 4, 5, 5]);
+        for _ in 0..1000 {
+            let d = b.jitter(Duration::from_millis(100));
+            assert!(d <= Duration::from_millis(100));
+        }
+        let spread: BTreeSet<u128> = (0..100)
+            .map(|_| b.jitter(Duration::from_secs(1)).as_millis() / 100)
+            .collect();
+        assert!(spread.len() > 5, "jitter is not random: {spread:?}");
+    }
+}

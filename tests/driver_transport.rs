@@ -1,0 +1,373 @@
+//! Transport behaviour against a byte-level fake master: stream closing, redirects,
+//! 503 windows, authentication, lost connections of every kind, the watchdog.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::fake_master::{Answer, FakeMaster};
+use common::*;
+use mesos_sched::proto::{scheduler, v1};
+use mesos_sched::{Driver, Status};
+use prost::Message;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn driver_for(master: &str, info: &v1::FrameworkInfo) -> (Driver, std::sync::Arc<Log>) {
+    let (recorder, log) = Recorder::new();
+    let driver = Driver::new(Box::new(recorder), &encode(info), master, None, true).unwrap();
+    fast_options(&driver);
+    (driver, log)
+}
+
+fn subscribe_type() -> i32 {
+    scheduler::call::Type::Subscribe as i32
+}
+
+#[test]
+fn subscribes_with_protobuf_and_stop_closes_the_stream_at_once() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    assert_eq!(driver.start(), Status::Running);
+    assert!(log.wait_for(WAIT, is_registered));
+    let subscribe = master.received()[0].clone();
+    assert_eq!(subscribe.call.r#type, Some(subscribe_type()));
+    assert_eq!(subscribe.path, "/api/v1/scheduler");
+    assert!(
+        subscribe.stream_id.is_none(),
+        "SUBSCRIBE must not carry a stream id"
+    );
+    let info = subscribe.call.subscribe.unwrap().framework_info;
+    assert!(!info.user.is_empty(), "user filled from the OS");
+    assert!(info.hostname.as_deref().is_some_and(|h| !h.is_empty()));
+    assert_eq!(master.open_streams(), 1);
+
+    let stopped = Instant::now();
+    assert_eq!(driver.stop(true), Status::Stopped);
+    assert!(master.wait_open_streams(0, Duration::from_secs(1)));
+    let closed = master.last_stream_closed_at().unwrap();
+    assert!(closed.duration_since(stopped) < Duration::from_secs(1));
+    assert_eq!(driver.join(), Ok(Status::Stopped));
+    // stop(true) sends no TEARDOWN.
+    assert!(master
+        .received_of_type(scheduler::call::Type::Teardown)
+        .is_empty());
+}
+
+#[test]
+fn abort_closes_the_stream_at_once_and_sends_nothing() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    assert_eq!(driver.abort(), Status::Aborted);
+    assert!(master.wait_open_streams(0, Duration::from_secs(1)));
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    assert_eq!(driver.stop(false), Status::Aborted);
+    assert_eq!(driver.status(), Status::Stopped);
+    assert_eq!(master.received().len(), 1);
+}
+
+#[test]
+fn calls_carry_the_stream_id_and_teardown_on_stop_false() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    driver.revive_offers(None).unwrap();
+    let revive = master
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Revive as i32)
+        })
+        .expect("REVIVE");
+    assert_eq!(revive.stream_id.as_deref().map(str::len), Some(36));
+    assert_eq!(revive.call.framework_id.unwrap().value, "fake-framework");
+    assert_eq!(driver.stop(false), Status::Stopped);
+    let teardown = master
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Teardown as i32)
+        })
+        .expect("TEARDOWN");
+    assert_eq!(teardown.stream_id, revive.stream_id);
+}
+
+#[test]
+fn follows_a_redirect_chain_after_a_503_window() {
+    let leader = FakeMaster::start(15.0);
+    let follower = FakeMaster::start(15.0);
+    let location = format!("//127.0.0.1:{}/master/api/v1/scheduler", leader.port);
+    follower.script_subscribe([
+        Answer::status(503, "no leader"),
+        Answer::status(404, ""),
+        Answer::status(503, "no leader"),
+        Answer::redirect(&location),
+    ]);
+    let (driver, log) = driver_for(&follower.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    assert_eq!(follower.received().len(), 4);
+    let subscribe = leader.received()[0].clone();
+    assert_eq!(subscribe.path, "/master/api/v1/scheduler");
+    // Calls go to where the subscription lives.
+    driver.reconcile_tasks(&[]).unwrap();
+    let reconcile = leader
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Reconcile as i32)
+        })
+        .expect("RECONCILE at the leader");
+    assert_eq!(reconcile.path, "/master/api/v1/scheduler");
+    assert_eq!(driver.status(), Status::Running);
+    assert!(log.all().iter().all(|s| !matches!(s, Seen::Error { .. })));
+}
+
+#[test]
+fn a_redirect_loop_is_a_failed_attempt_not_an_error() {
+    let master = FakeMaster::start(15.0);
+    let to_self = format!("//127.0.0.1:{}/api/v1/scheduler", master.port);
+    master.script_subscribe(std::iter::repeat_n(Answer::redirect(&to_self), 11));
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    assert_eq!(
+        master
+            .received_of_type(scheduler::call::Type::Subscribe)
+            .len(),
+        12
+    );
+    assert_eq!(driver.status(), Status::Running);
+}
+
+#[test]
+fn unauthorized_subscribe_is_an_error_and_aborts() {
+    let master = FakeMaster::start(15.0);
+    master.script_subscribe([Answer::status(401, "")]);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(
+        log.all(),
+        [Seen::Error {
+            message: "Master refused authentication".into(),
+            status_during: Status::Aborted
+        }]
+    );
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    assert_eq!(master.received().len(), 1, "no retry after 401");
+}
+
+#[test]
+fn forbidden_subscribe_reports_the_body() {
+    let master = FakeMaster::start(15.0);
+    master.script_subscribe([Answer::status(403, "Not authorized to register")]);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert!(
+        matches!(&log.all()[0], Seen::Error { message, .. } if message == "Not authorized to register")
+    );
+    assert_eq!(driver.status(), Status::Aborted);
+}
+
+#[test]
+fn basic_auth_header_from_the_credential() {
+    let master = FakeMaster::start(15.0);
+    let (recorder, log) = Recorder::new();
+    let credential = v1::Credential {
+        principal: "alice".into(),
+        secret: Some("hunter2".into()),
+    };
+    let driver = Driver::new(
+        Box::new(recorder),
+        &encode(&framework_info("t")),
+        &master.master_string(),
+        Some(&credential.encode_to_vec()),
+        true,
+    )
+    .unwrap();
+    fast_options(&driver);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    driver.revive_offers(None).unwrap();
+    master
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Revive as i32)
+        })
+        .unwrap();
+    for received in master.received() {
+        assert_eq!(
+            received.authorization.as_deref(),
+            Some("Basic YWxpY2U6aHVudGVyMg==")
+        );
+    }
+}
+
+/// Breaks the stream with `fault`; expects disconnected, then reregistered with the id.
+fn reconnects_after(fault: impl Fn(&FakeMaster)) {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    fault(&master);
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
+    let seen: Vec<Seen> = log
+        .all()
+        .into_iter()
+        .filter(|s| *s != Seen::Heartbeat)
+        .collect();
+    assert!(
+        matches!(seen[0], Seen::Registered { ref framework_id, .. } if framework_id == "fake-framework")
+    );
+    assert_eq!(&seen[1..], [Seen::Disconnected, Seen::Reregistered]);
+    let subscribes = master.received_of_type(scheduler::call::Type::Subscribe);
+    assert_eq!(subscribes.len(), 2);
+    let again = subscribes[1].call.clone();
+    assert_eq!(again.framework_id.unwrap().value, "fake-framework");
+    assert_eq!(
+        again.subscribe.unwrap().framework_info.id.unwrap().value,
+        "fake-framework"
+    );
+    assert_eq!(driver.status(), Status::Running);
+    driver.stop(true);
+}
+
+#[test]
+fn disconnected_on_eof() {
+    reconnects_after(FakeMaster::close_streams);
+}
+
+#[test]
+fn disconnected_on_reset() {
+    reconnects_after(FakeMaster::reset_streams);
+}
+
+#[test]
+fn disconnected_on_a_record_cut_short() {
+    reconnects_after(|m| {
+        m.push_raw(b"100\nonly a part");
+        m.close_streams();
+    });
+}
+
+#[test]
+fn disconnected_on_a_bad_record_length() {
+    reconnects_after(|m| m.push_raw(b"12x\n"));
+}
+
+#[test]
+fn disconnected_on_an_event_that_does_not_decode() {
+    reconnects_after(|m| m.push_raw(b"3\n\xff\xff\xff"));
+}
+
+#[test]
+fn disconnected_when_heartbeats_stop() {
+    let master = FakeMaster::start(0.1);
+    let (recorder, log) = Recorder::new();
+    let driver = Driver::new(
+        Box::new(recorder),
+        &encode(&framework_info("t")),
+        &master.master_string(),
+        None,
+        true,
+    )
+    .unwrap();
+    fast_options(&driver);
+    driver.set_option("heartbeat.timeout_factor", "3").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    // Heartbeats keep it alive well past 3 intervals (the silence allowed: 300 ms).
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(!log.all().contains(&Seen::Disconnected));
+    master.stall(true);
+    let stalled = Instant::now();
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Disconnected)));
+    let after = stalled.elapsed();
+    // The last heartbeat came up to one interval before the stall began.
+    assert!(after >= Duration::from_millis(190), "{after:?}");
+    assert!(after < Duration::from_secs(2), "{after:?}");
+    master.stall(false);
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
+    assert!(log.count(|s| *s == Seen::Heartbeat) >= 2);
+}
+
+#[test]
+fn error_event_aborts_then_calls_error() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Error as i32),
+        error: Some(scheduler::event::Error {
+            message: "Framework failed over".into(),
+        }),
+        ..Default::default()
+    });
+    master.close_streams();
+    assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(driver.join(), Ok(Status::Aborted));
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = log.all();
+    assert_eq!(
+        seen.last().unwrap(),
+        &Seen::Error {
+            message: "Framework failed over".into(),
+            status_during: Status::Aborted
+        }
+    );
+    assert!(!seen.contains(&Seen::Disconnected));
+    assert_eq!(
+        master
+            .received_of_type(scheduler::call::Type::Subscribe)
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn not_subscribed_answer_forces_a_resubscribe() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.script_calls([Answer::status(403, "Framework is not subscribed")]);
+    driver.revive_offers(None).unwrap();
+    assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
+    assert!(
+        driver.last_error().contains("403"),
+        "{}",
+        driver.last_error()
+    );
+}
+
+#[test]
+fn other_call_errors_are_recorded_not_fatal() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.script_calls([Answer::status(
+        400,
+        "Failed to validate scheduler::Call: Not a valid UUID",
+    )]);
+    driver.revive_offers(None).unwrap();
+    assert!(eventually(WAIT, || driver
+        .last_error()
+        .contains("Not a valid UUID")));
+    assert_eq!(driver.status(), Status::Running);
+    assert!(!log.all().contains(&Seen::Disconnected));
+}
+
+#[test]
+fn connection_refused_retries_until_a_master_appears() {
+    // Reserve a port, free it, start the driver, then serve on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let (driver, log) = driver_for(&format!("127.0.0.1:{port}"), &framework_info("t"));
+    driver.start();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(driver.status(), Status::Running);
+    assert!(log.all().is_empty());
+    driver.stop(true);
+    assert_eq!(driver.join(), Ok(Status::Stopped));
+}
