@@ -1,0 +1,571 @@
+//! The C scheduler vtable and the `Scheduler` implementation that calls it.
+
+use std::ffi::{c_char, c_void};
+use std::mem::{offset_of, size_of};
+use std::ptr;
+use std::sync::Arc;
+use std::thread::{self, ThreadId};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::mesos_sched_driver;
+use crate::driver::{Driver, Error, Scheduler};
+
+/// The scheduler callbacks, the classic `Scheduler` interface as a table of C function
+/// pointers.
+///
+/// Set `struct_size` to `sizeof(mesos_sched_scheduler)`: the library copies the struct
+/// inside `mesos_sched_driver_new` and reads only the first `struct_size` bytes, so a
+/// program built against an older, shorter version of this struct stays valid (the
+/// members it does not have are NULL). Any member may be NULL ("not interested").
+///
+/// Every callback gets the `user_data` given to `mesos_sched_driver_new` and the driver
+/// handle. Callbacks run one at a time on the driver's own thread, never while a library
+/// lock is held. Inside a callback every driver function may be called except
+/// `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
+/// (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
+///
+/// Byte arguments are serialized protobuf messages (v1 encoding, wire-identical to v0),
+/// borrowed: valid only until the callback returns; copy what you keep. Byte pointers are
+/// never NULL (a zero length may come with any non-NULL pointer, not to be read). Arrays
+/// come as a pointer to `count` message pointers plus a pointer to `count` lengths; with
+/// `count` 0 these pointers must not be read.
+///
+/// Callbacks must return normally: a C++ exception or a longjmp out of a callback into
+/// the library is undefined behaviour (in practice the process aborts). Catch them in
+/// the callback.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct mesos_sched_scheduler {
+    /// `sizeof(mesos_sched_scheduler)` as the caller compiled it.
+    pub struct_size: usize,
+    /// The first successful subscription (also when the FrameworkInfo already carried an
+    /// id): the FrameworkID and the MasterInfo.
+    pub registered: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            framework_id: *const u8,
+            framework_id_len: usize,
+            master_info: *const u8,
+            master_info_len: usize,
+        ),
+    >,
+    /// Every later subscription after a disconnection: the MasterInfo.
+    pub reregistered: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            master_info: *const u8,
+            master_info_len: usize,
+        ),
+    >,
+    /// The connection to the leading master was lost (EOF, I/O error, missed heartbeats,
+    /// leader change); the driver resubscribes by itself.
+    pub disconnected:
+        Option<unsafe extern "C" fn(user_data: *mut c_void, driver: *mut mesos_sched_driver)>,
+    /// New offers: `offer_count` Offer messages (never 0).
+    pub resource_offers: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            offers: *const *const u8,
+            offer_lens: *const usize,
+            offer_count: usize,
+        ),
+    >,
+    /// An offer is no longer valid: its OfferID.
+    pub offer_rescinded: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            offer_id: *const u8,
+            offer_id_len: usize,
+        ),
+    >,
+    /// A TaskStatus. With implicit acknowledgements the driver acknowledges it after
+    /// this callback returns (if it has a uuid and the driver is still running).
+    pub status_update: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            task_status: *const u8,
+            task_status_len: usize,
+        ),
+    >,
+    /// A message from an executor: ExecutorID, AgentID and the raw data.
+    pub framework_message: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            executor_id: *const u8,
+            executor_id_len: usize,
+            agent_id: *const u8,
+            agent_id_len: usize,
+            data: *const u8,
+            data_len: usize,
+        ),
+    >,
+    /// An agent was lost: its AgentID.
+    pub slave_lost: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            agent_id: *const u8,
+            agent_id_len: usize,
+        ),
+    >,
+    /// An executor terminated: ExecutorID, AgentID and its exit status.
+    pub executor_lost: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            executor_id: *const u8,
+            executor_id_len: usize,
+            agent_id: *const u8,
+            agent_id_len: usize,
+            status: i32,
+        ),
+    >,
+    /// The master refused the framework for good (or the driver hit an unrecoverable
+    /// error): the driver has already aborted. `message` is NUL-terminated UTF-8;
+    /// `message_len` excludes the NUL.
+    pub error: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            message: *const c_char,
+            message_len: usize,
+        ),
+    >,
+    /// Extension: InverseOffer messages.
+    pub inverse_offers: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            inverse_offers: *const *const u8,
+            lens: *const usize,
+            count: usize,
+        ),
+    >,
+    /// Extension: an inverse offer was rescinded: its OfferID.
+    pub inverse_offer_rescinded: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            inverse_offer_id: *const u8,
+            len: usize,
+        ),
+    >,
+    /// Extension: an OperationStatus.
+    pub operation_status: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            driver: *mut mesos_sched_driver,
+            operation_status: *const u8,
+            len: usize,
+        ),
+    >,
+    /// Extension: a HEARTBEAT event arrived.
+    pub heartbeat:
+        Option<unsafe extern "C" fn(user_data: *mut c_void, driver: *mut mesos_sched_driver)>,
+}
+
+/// The smallest meaningful `struct_size`: just the size field, no callback.
+pub(crate) const MIN_STRUCT_SIZE: usize = offset_of!(mesos_sched_scheduler, registered);
+
+/// Copies the caller's vtable, reading only its first `struct_size` bytes (whole members
+/// only); members it does not have stay NULL.
+///
+/// # Safety
+/// `source` must be non-NULL and point to at least `struct_size` readable bytes, where
+/// `struct_size` is the value of its first member.
+pub(crate) unsafe fn copy_vtable(
+    source: *const mesos_sched_scheduler,
+    function: &str,
+) -> Result<mesos_sched_scheduler, Error> {
+    // Read the size alone first: the struct may be shorter than ours.
+    let declared = ptr::read_unaligned(source.cast::<usize>());
+    if declared < MIN_STRUCT_SIZE {
+        return Err(Error::InvalidArgument(format!(
+            "{function}: scheduler->struct_size is {declared}, smaller than {MIN_STRUCT_SIZE} \
+             (set it to sizeof(mesos_sched_scheduler))"
+        )));
+    }
+    let ours = size_of::<mesos_sched_scheduler>();
+    let slot = size_of::<usize>();
+    let available = declared.min(ours);
+    let whole_members = MIN_STRUCT_SIZE + (available - MIN_STRUCT_SIZE) / slot * slot;
+    // All-zero is a valid vtable: `Option<fn>` is guaranteed NULL-for-None.
+    let mut vtable: mesos_sched_scheduler = std::mem::zeroed();
+    ptr::copy_nonoverlapping(
+        source.cast::<u8>(),
+        ptr::addr_of_mut!(vtable).cast::<u8>(),
+        whole_members,
+    );
+    vtable.struct_size = ours;
+    Ok(vtable)
+}
+
+/// Lets `mesos_sched_driver_free` wait for a running callback and stop later ones, so
+/// the handle pointer given to callbacks is never used after it was freed. Held only
+/// around the bookkeeping, never while user code runs.
+pub(crate) struct CallbackGate {
+    state: Mutex<GateState>,
+    idle: Condvar,
+}
+
+struct GateState {
+    handle: *mut mesos_sched_driver,
+    closed: bool,
+    /// Callbacks currently running, with their thread (normally at most one).
+    running: Vec<ThreadId>,
+}
+
+// SAFETY: the raw handle pointer is only handed to C callbacks while the gate is open;
+// the handle itself is Sync.
+unsafe impl Send for GateState {}
+
+impl CallbackGate {
+    pub(crate) fn new() -> Arc<CallbackGate> {
+        Arc::new(CallbackGate {
+            state: Mutex::new(GateState {
+                handle: ptr::null_mut(),
+                closed: false,
+                running: Vec::new(),
+            }),
+            idle: Condvar::new(),
+        })
+    }
+
+    pub(crate) fn set_handle(&self, handle: *mut mesos_sched_driver) {
+        self.state.lock().handle = handle;
+    }
+
+    /// True when the calling thread is inside a callback of this handle.
+    pub(crate) fn current_thread_in_callback(&self) -> bool {
+        let me = thread::current().id();
+        self.state.lock().running.contains(&me)
+    }
+
+    /// Stops later callbacks and waits until running ones have returned.
+    pub(crate) fn close_and_wait(&self) {
+        let mut state = self.state.lock();
+        state.closed = true;
+        while !state.running.is_empty() {
+            self.idle.wait(&mut state);
+        }
+    }
+
+    fn enter(&self) -> Option<GatePass<'_>> {
+        let mut state = self.state.lock();
+        if state.closed || state.handle.is_null() {
+            return None;
+        }
+        let me = thread::current().id();
+        state.running.push(me);
+        Some(GatePass {
+            gate: self,
+            handle: state.handle,
+            thread: me,
+        })
+    }
+}
+
+struct GatePass<'a> {
+    gate: &'a CallbackGate,
+    handle: *mut mesos_sched_driver,
+    thread: ThreadId,
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        let mut state = self.gate.state.lock();
+        if let Some(index) = state.running.iter().position(|id| *id == self.thread) {
+            state.running.swap_remove(index);
+        }
+        if state.running.is_empty() {
+            self.gate.idle.notify_all();
+        }
+    }
+}
+
+/// The caller's opaque pointer, passed back untouched.
+struct UserData(*mut c_void);
+
+// SAFETY: the library never dereferences user_data; the C contract makes the caller
+// responsible for whatever it points to being usable from the driver's thread.
+unsafe impl Send for UserData {}
+
+/// `Scheduler` implementation that forwards every event to the C vtable.
+pub(crate) struct CScheduler {
+    vtable: mesos_sched_scheduler,
+    user_data: UserData,
+    gate: Arc<CallbackGate>,
+}
+
+impl CScheduler {
+    pub(crate) fn new(
+        vtable: mesos_sched_scheduler,
+        user_data: *mut c_void,
+        gate: Arc<CallbackGate>,
+    ) -> CScheduler {
+        CScheduler {
+            vtable,
+            user_data: UserData(user_data),
+            gate,
+        }
+    }
+
+    /// Runs `call` with user_data and the handle unless the handle is being freed.
+    fn invoke(&self, call: impl FnOnce(*mut c_void, *mut mesos_sched_driver)) {
+        if let Some(pass) = self.gate.enter() {
+            call(self.user_data.0, pass.handle);
+        }
+    }
+}
+
+/// Calls `call` with C views (pointer array, length array, count) of `messages`.
+fn with_c_array<R>(
+    messages: &[&[u8]],
+    call: impl FnOnce(*const *const u8, *const usize, usize) -> R,
+) -> R {
+    let pointers: Vec<*const u8> = messages.iter().map(|message| message.as_ptr()).collect();
+    let lengths: Vec<usize> = messages.iter().map(|message| message.len()).collect();
+    call(pointers.as_ptr(), lengths.as_ptr(), messages.len())
+}
+
+impl Scheduler for CScheduler {
+    fn registered(&mut self, _driver: &Driver, framework_id: &[u8], master_info: &[u8]) {
+        if let Some(callback) = self.vtable.registered {
+            self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle,
+                    framework_id.as_ptr(),
+                    framework_id.len(),
+                    master_info.as_ptr(),
+                    master_info.len(),
+                )
+            });
+        }
+    }
+
+    fn reregistered(&mut self, _driver: &Driver, master_info: &[u8]) {
+        if let Some(callback) = self.vtable.reregistered {
+            self.invoke(|user_data, handle| unsafe {
+                callback(user_data, handle, master_info.as_ptr(), master_info.len())
+            });
+        }
+    }
+
+    fn disconnected(&mut self, _driver: &Driver) {
+        if let Some(callback) = self.vtable.disconnected {
+            self.invoke(|user_data, handle| unsafe { callback(user_data, handle) });
+        }
+    }
+
+    fn resource_offers(&mut self, _driver: &Driver, offers: &[&[u8]]) {
+        if let Some(callback) = self.vtable.resource_offers {
+            self.invoke(|user_data, handle| {
+                with_c_array(offers, |pointers, lengths, count| unsafe {
+                    callback(user_data, handle, pointers, lengths, count)
+                })
+            });
+        }
+    }
+
+    fn offer_rescinded(&mut self, _driver: &Driver, offer_id: &[u8]) {
+        if let Some(callback) = self.vtable.offer_rescinded {
+            self.invoke(|user_data, handle| unsafe {
+                callback(user_data, handle, offer_id.as_ptr(), offer_id.len())
+            });
+        }
+    }
+
+    fn status_update(&mut self, _driver: &Driver, task_status: &[u8]) {
+        if let Some(callback) = self.vtable.status_update {
+            self.invoke(|user_data, handle| unsafe {
+                callback(user_data, handle, task_status.as_ptr(), task_status.len())
+            });
+        }
+    }
+
+    fn framework_message(
+        &mut self,
+        _driver: &Driver,
+        executor_id: &[u8],
+        agent_id: &[u8],
+        data: &[u8],
+    ) {
+        if let Some(callback) = self.vtable.framework_message {
+            self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle,
+                    executor_id.as_ptr(),
+                    executor_id.len(),
+                    agent_id.as_ptr(),
+                    agent_id.len(),
+                    data.as_ptr(),
+                    data.len(),
+                )
+            });
+        }
+    }
+
+    fn slave_lost(&mut self, _driver: &Driver, agent_id: &[u8]) {
+        if let Some(callback) = self.vtable.slave_lost {
+            self.invoke(|user_data, handle| unsafe {
+                callback(user_data, handle, agent_id.as_ptr(), agent_id.len())
+            });
+        }
+    }
+
+    fn executor_lost(
+        &mut self,
+        _driver: &Driver,
+        executor_id: &[u8],
+        agent_id: &[u8],
+        status: i32,
+    ) {
+        if let Some(callback) = self.vtable.executor_lost {
+            self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle,
+                    executor_id.as_ptr(),
+                    executor_id.len(),
+                    agent_id.as_ptr(),
+                    agent_id.len(),
+                    status,
+                )
+            });
+        }
+    }
+
+    fn error(&mut self, _driver: &Driver, message: &str) {
+        if let Some(callback) = self.vtable.error {
+            // C expects a NUL-terminated string; an interior NUL would truncate it.
+            let mut text = message.replace('\0', "\u{fffd}").into_bytes();
+            let length = text.len();
+            text.push(0);
+            self.invoke(|user_data, handle| unsafe {
+                callback(user_data, handle, text.as_ptr().cast(), length)
+            });
+        }
+    }
+
+    fn inverse_offers(&mut self, _driver: &Driver, inverse_offers: &[&[u8]]) {
+        if let Some(callback) = self.vtable.inverse_offers {
+            self.invoke(|user_data, handle| {
+                with_c_array(inverse_offers, |pointers, lengths, count| unsafe {
+                    callback(user_data, handle, pointers, lengths, count)
+                })
+            });
+        }
+    }
+
+    fn inverse_offer_rescinded(&mut self, _driver: &Driver, inverse_offer_id: &[u8]) {
+        if let Some(callback) = self.vtable.inverse_offer_rescinded {
+            self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle,
+                    inverse_offer_id.as_ptr(),
+                    inverse_offer_id.len(),
+                )
+            });
+        }
+    }
+
+    fn operation_status(&mut self, _driver: &Driver, operation_status: &[u8]) {
+        if let Some(callback) = self.vtable.operation_status {
+            self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle,
+                    operation_status.as_ptr(),
+                    operation_status.len(),
+                )
+            });
+        }
+    }
+
+    fn heartbeat(&mut self, _driver: &Driver) {
+        if let Some(callback) = self.vtable.heartbeat {
+            self.invoke(|user_data, handle| unsafe { callback(user_data, handle) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn noop_registered(
+        _: *mut c_void,
+        _: *mut mesos_sched_driver,
+        _: *const u8,
+        _: usize,
+        _: *const u8,
+        _: usize,
+    ) {
+    }
+
+    unsafe extern "C" fn noop_heartbeat(_: *mut c_void, _: *mut mesos_sched_driver) {}
+
+    fn full_vtable() -> mesos_sched_scheduler {
+        let mut vtable: mesos_sched_scheduler = unsafe { std::mem::zeroed() };
+        vtable.struct_size = size_of::<mesos_sched_scheduler>();
+        vtable.registered = Some(noop_registered);
+        vtable.heartbeat = Some(noop_heartbeat);
+        vtable
+    }
+
+    #[test]
+    fn full_struct_is_copied() {
+        let source = full_vtable();
+        let copy = unsafe { copy_vtable(&source, "f") }.unwrap();
+        assert!(copy.registered.is_some());
+        assert!(copy.heartbeat.is_some());
+    }
+
+    #[test]
+    fn short_struct_leaves_later_members_null() {
+        let mut source = full_vtable();
+        // An "older" caller whose struct ends before the extension members.
+        source.struct_size = offset_of!(mesos_sched_scheduler, inverse_offers);
+        let copy = unsafe { copy_vtable(&source, "f") }.unwrap();
+        assert!(copy.registered.is_some());
+        assert!(copy.heartbeat.is_none());
+        // A size that ends inside a member keeps only whole members.
+        source.struct_size = MIN_STRUCT_SIZE + 3;
+        let copy = unsafe { copy_vtable(&source, "f") }.unwrap();
+        assert!(copy.registered.is_none());
+    }
+
+    #[test]
+    fn too_small_struct_size_is_invalid_argument() {
+        let mut source = full_vtable();
+        source.struct_size = 4;
+        let error = unsafe { copy_vtable(&source, "f") }.err().unwrap();
+        assert_eq!(error.code(), -2);
+        assert!(error.message().contains("struct_size is 4"));
+    }
+
+    #[test]
+    fn closed_gate_skips_callbacks() {
+        let gate = CallbackGate::new();
+        assert!(gate.enter().is_none(), "no handle yet");
+        let mut fake = 0u8;
+        gate.set_handle(ptr::addr_of_mut!(fake).cast());
+        {
+            let _pass = gate.enter().unwrap();
+            assert!(gate.current_thread_in_callback());
+        }
+        assert!(!gate.current_thread_in_callback());
+        gate.close_and_wait();
+        assert!(gate.enter().is_none());
+    }
+}
