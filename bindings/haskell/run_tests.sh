@@ -43,6 +43,14 @@ if [ ! -e "$lib_dir/libmesos_sched.so" ] || [ ! -x "$MESOS_LOCAL_BIN" ]; then
   (cd "$root" && cargo build --lib --bin mesos-local)
 fi
 lib_dir="$(cd "$lib_dir" && pwd)"
+# The library's soname is libmesos_sched.so.0, which cargo does not create next to
+# libmesos_sched.so: link and load through a directory that has both names.
+if [ ! -e "$lib_dir/libmesos_sched.so.0" ]; then
+  mkdir -p "$here/dist/lib"
+  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so"
+  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so.0"
+  lib_dir="$here/dist/lib"
+fi
 
 # Plain Cabal through Setup.hs: no Hackage, no package index, only the global
 # package database that Debian's libghc-* packages fill.
