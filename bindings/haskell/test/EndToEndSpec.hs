@@ -126,12 +126,13 @@ data Throwing = Throwing
 instance ToScheduler Throwing where
   registered _ _ _ _ = throwIO (userError "boom from registered")
 
--- | A scheduler that calls await inside a callback (a usage error).
-newtype AwaitsInCallback = AwaitsInCallback (IORef (Maybe (Either DriverError Status)))
+-- | A scheduler that calls await and destroyDriver inside a callback (usage errors).
+newtype AwaitsInCallback = AwaitsInCallback (IORef (Maybe (Either DriverError Status, Either DriverError ())))
 instance ToScheduler AwaitsInCallback where
   registered (AwaitsInCallback ref) driver _ _ = do
-    result <- try (await driver)
-    writeIORef ref (Just result)
+    awaited <- try (await driver)
+    destroyed <- try (destroyDriver driver)
+    writeIORef ref (Just (awaited, destroyed))
 
 spec :: Spec
 spec = do
@@ -251,7 +252,7 @@ spec = do
         timeout (30 * 1000000) (run driver)
       status `shouldBe` Just Aborted
 
-  it "reports await inside a callback as CalledFromCallback" $
+  it "reports await and destroyDriver inside a callback as CalledFromCallback" $
     withMesosLocal [] $ \master -> do
       ref <- newIORef Nothing
       withSchedulerDriver (AwaitsInCallback ref) (testFramework "haskell-await") (BC.pack master) Nothing $ \driver -> do
@@ -262,8 +263,11 @@ spec = do
                 Just result -> return result
                 Nothing | n > (0 :: Int) -> threadDelaySeconds 0.1 >> poll (n - 1)
                         | otherwise -> expectationFailure "registered never ran" >> error "unreachable"
-        result <- poll 300
-        either driverErrorCode (const (OtherErrorCode 0)) result `shouldBe` CalledFromCallback
+        (awaited, destroyed) <- poll 300
+        either driverErrorCode (const (OtherErrorCode 0)) awaited `shouldBe` CalledFromCallback
+        either driverErrorCode (const (OtherErrorCode 0)) destroyed `shouldBe` CalledFromCallback
+        -- The driver still works.
+        reviveOffers driver `shouldReturn` Running
         stop driver False `shouldReturn` Stopped
 
   it "runs the example framework (examples/CommandTasks.hs) to completion" $

@@ -65,6 +65,7 @@ module System.Mesos.Scheduler (
   destroyScheduler
 ) where
 
+import           Control.Concurrent           (ThreadId, myThreadId, rtsSupportsBoundThreads)
 import           Control.Exception
 import           Control.Monad                (forM_, unless, void, when)
 import           Data.ByteString              (ByteString)
@@ -147,8 +148,10 @@ class ToScheduler a where
 -- 'withSchedulerDriver' returns (or 'destroyDriver'); afterwards every
 -- function throws a 'DriverError' with 'DriverDestroyed'.
 data SchedulerDriver = SchedulerDriver
-  { driverPtr   :: !DriverPtr
-  , driverAlive :: !(IORef Bool)
+  { driverPtr        :: !DriverPtr
+  , driverAlive      :: !(IORef Bool)
+  , driverInCallback :: !(IORef (Maybe ThreadId))
+    -- ^ The thread running a callback of this driver, if one runs.
   }
 
 -- | Equal when they are the same driver.
@@ -167,6 +170,7 @@ data DriverErrorCode
   | InvalidState -- ^ e.g. 'acknowledgeStatusUpdate' with implicit acknowledgements
   | LibraryPanic -- ^ an internal bug of the library, caught at its boundary
   | DriverDestroyed -- ^ the driver was already destroyed
+  | ThreadedRuntimeRequired -- ^ the program was not linked with @-threaded@
   | OtherErrorCode !Int -- ^ a code this binding does not know
   deriving (Show, Eq)
 
@@ -217,15 +221,22 @@ data Scheduler = Scheduler
 -- once every driver using them is destroyed.
 createScheduler :: ToScheduler a => a -> IO Scheduler
 createScheduler s = do
+  -- Callbacks arrive on a thread of the library: only the threaded RTS can run them.
+  unless rtsSupportsBoundThreads $
+    throwIO (DriverError ThreadedRuntimeRequired "mesos-sched needs a program linked with -threaded")
   drivers <- newIORef []
   let driverFor p = do
         known <- readIORef drivers
         case filter ((== p) . driverPtr) known of
           d : _ -> return d
-          [] -> SchedulerDriver p <$> newIORef True
+          [] -> SchedulerDriver p <$> newIORef True <*> newIORef Nothing
       guarded :: String -> DriverPtr -> (SchedulerDriver -> IO ()) -> IO ()
       guarded name p action = do
-        outcome <- try (driverFor p >>= action)
+        outcome <- try $ do
+          d <- driverFor p
+          self <- myThreadId
+          bracket_ (writeIORef (driverInCallback d) (Just self)) (writeIORef (driverInCallback d) Nothing)
+            (action d)
         case outcome of
           Right () -> return ()
           Left (e :: SomeException) -> do
@@ -344,18 +355,21 @@ createDriverWithOptions scheduler options info master cred = do
             when (code < 0) $
               throwIO (DriverError (errorCodeOf code) ("mesos_sched_driver_new refused the framework info, master or credential (code " ++ show code ++ ")"))
             peek out
-  alive <- newIORef True
-  let driver = SchedulerDriver p alive
+  driver <- SchedulerDriver p <$> newIORef True <*> newIORef Nothing
   atomicModifyIORef' (schedulerDrivers scheduler) (\ds -> (driver : ds, ()))
   (forM_ (optionSettings options) $ \(key, value) -> setOption driver key value)
     `onException` destroyDriver driver
   return driver
 
 -- | Destroy a driver: stop it (failover semantics: tasks keep running) if it
--- still runs, wait for its thread, free it. Idempotent. Must not be called
--- from a callback.
+-- still runs, wait for its thread, free it. Idempotent. Throws 'DriverError'
+-- 'CalledFromCallback' inside one of the driver's callbacks.
 destroyDriver :: SchedulerDriver -> IO ()
 destroyDriver d = do
+  self <- myThreadId
+  current <- readIORef (driverInCallback d)
+  when (current == Just self) $
+    throwIO (DriverError CalledFromCallback "destroyDriver: a driver cannot be destroyed inside its own callback")
   wasAlive <- atomicModifyIORef' (driverAlive d) (\a -> (False, a))
   when wasAlive $ c_driver_free (driverPtr d)
 
