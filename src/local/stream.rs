@@ -1,0 +1,376 @@
+//! One subscription stream: a writer thread per SUBSCRIBE connection that owns the
+//! socket's response writer, frames events as RecordIO inside HTTP chunks, sends
+//! heartbeats, notices the client going away, and applies stream faults.
+//! The master only ever pushes commands onto the stream's channel (never blocks on I/O).
+
+use super::protojson;
+use crate::proto::scheduler::{event, Event};
+use prost::Message;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Protobuf,
+}
+
+impl Encoding {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Json => "application/json",
+            Encoding::Protobuf => "application/x-protobuf",
+        }
+    }
+}
+
+pub enum StreamCmd {
+    Event(Box<Event>),
+    /// A serialized Event (converted to JSON for JSON streams).
+    RawEvent(Vec<u8>),
+    /// Bytes written as-is into the body (one chunk).
+    RawBytes(Vec<u8>),
+    /// ERROR event, then a clean end of the stream.
+    ErrorAndClose(String),
+    /// Clean end: chunked terminator, then close.
+    Close,
+    /// TCP RST.
+    Reset,
+    /// Part of a record, then close without terminator.
+    Cut,
+}
+
+/// The master's end of a stream.
+pub struct StreamHandle {
+    pub id: String,
+    pub encoding: Encoding,
+    pub master: usize,
+    tx: Sender<StreamCmd>,
+}
+
+impl StreamHandle {
+    pub fn new(id: String, encoding: Encoding, master: usize, tx: Sender<StreamCmd>) -> Self {
+        StreamHandle {
+            id,
+            encoding,
+            master,
+            tx,
+        }
+    }
+    pub fn send(&self, event: Event) {
+        let _ = self.tx.send(StreamCmd::Event(Box::new(event)));
+    }
+    pub fn command(&self, cmd: StreamCmd) {
+        let _ = self.tx.send(cmd);
+    }
+}
+
+/// Stream-wide fault switches, shared by all streams of a cluster.
+#[derive(Default)]
+pub struct StreamFaults {
+    pub stalled: AtomicBool,
+    pub split: AtomicBool,
+}
+
+/// Finds the socket of a connection from its peer and local port, and keeps a duplicate
+/// of it: to notice the client hanging up (poll) and to reset it (SO_LINGER 0).
+pub fn find_socket(peer: SocketAddr, local_port: u16) -> Option<OwnedFd> {
+    let dir = std::fs::read_dir("/proc/self/fd").ok()?;
+    for entry in dir.flatten() {
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if socket_matches(fd, peer, local_port) {
+            // SAFETY: fcntl F_DUPFD_CLOEXEC on an fd we just checked; the new fd is ours.
+            let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+            if dup >= 0 {
+                // SAFETY: `dup` is a fresh fd owned by nobody else.
+                return Some(unsafe { OwnedFd::from_raw_fd(dup) });
+            }
+        }
+    }
+    None
+}
+
+fn sockaddr_of(fd: i32, peer: bool) -> Option<SocketAddr> {
+    // SAFETY: plain getsockname/getpeername into a zeroed sockaddr_storage.
+    unsafe {
+        let mut storage: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let ptr = &mut storage as *mut _ as *mut libc::sockaddr;
+        let rc = if peer {
+            libc::getpeername(fd, ptr, &mut len)
+        } else {
+            libc::getsockname(fd, ptr, &mut len)
+        };
+        if rc != 0 {
+            return None;
+        }
+        match storage.ss_family as i32 {
+            libc::AF_INET => {
+                let a = &*(ptr as *const libc::sockaddr_in);
+                let ip = std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
+                Some(SocketAddr::from((ip, u16::from_be(a.sin_port))))
+            }
+            libc::AF_INET6 => {
+                let a = &*(ptr as *const libc::sockaddr_in6);
+                let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
+                Some(SocketAddr::from((ip, u16::from_be(a.sin6_port))))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn socket_matches(fd: i32, peer: SocketAddr, local_port: u16) -> bool {
+    sockaddr_of(fd, true) == Some(peer)
+        && sockaddr_of(fd, false).map(|a| a.port()) == Some(local_port)
+}
+
+fn same_file(a: i32, b: i32) -> bool {
+    // SAFETY: fstat into zeroed stat buffers.
+    unsafe {
+        let mut sa: libc::stat = std::mem::zeroed();
+        let mut sb: libc::stat = std::mem::zeroed();
+        libc::fstat(a, &mut sa) == 0
+            && libc::fstat(b, &mut sb) == 0
+            && sa.st_dev == sb.st_dev
+            && sa.st_ino == sb.st_ino
+    }
+}
+
+/// True when the peer has hung up (FIN or error) on `fd`.
+fn peer_gone(fd: i32) -> bool {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: poll on one valid pollfd with a zero timeout.
+    let rc = unsafe { libc::poll(&mut pfd, 1, 0) };
+    rc > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+}
+
+/// Sends a TCP RST on the connection: every other fd of this socket in the process is
+/// replaced by a harmless unconnected socket (so nobody sends a FIN on it), then the
+/// socket is shut for reading (waking a blocked reader) and closed with SO_LINGER 0.
+fn reset_connection(socket: OwnedFd) {
+    let keep = socket.as_raw_fd();
+    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+        let fds: Vec<i32> = dir
+            .flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse().ok())
+            .collect();
+        for fd in fds {
+            if fd != keep && same_file(fd, keep) {
+                // SAFETY: replace fd (same socket as ours) by a fresh unconnected socket.
+                unsafe {
+                    let dummy =
+                        libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+                    if dummy >= 0 {
+                        libc::dup2(dummy, fd);
+                        libc::close(dummy);
+                    }
+                }
+            }
+        }
+    }
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt/shutdown on our own fd.
+    unsafe {
+        libc::setsockopt(
+            keep,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+        libc::shutdown(keep, libc::SHUT_RD);
+    }
+    drop(socket);
+}
+
+pub struct StreamWriter {
+    pub writer: Box<dyn Write + Send>,
+    pub socket: Option<OwnedFd>,
+    pub encoding: Encoding,
+    pub stream_id: String,
+    pub heartbeat: Duration,
+    pub faults: Arc<StreamFaults>,
+}
+
+/// Why a stream ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// The master closed it (Close, ErrorAndClose, dropped handle).
+    Master,
+    /// The client went away or a write failed.
+    Client,
+    /// A fault (reset or cut).
+    Fault,
+}
+
+impl StreamWriter {
+    fn head(&mut self) -> std::io::Result<()> {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nMesos-Stream-Id: {}\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+            self.encoding.content_type(),
+            self.stream_id
+        );
+        self.writer.write_all(head.as_bytes())?;
+        self.writer.flush()
+    }
+
+    fn chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.faults.split.load(Ordering::Relaxed) && data.len() > 1 {
+            // Split at up to three random points; each piece its own chunk, flushed.
+            let mut cuts: Vec<usize> = (0..3)
+                .map(|_| 1 + (super::util::random_u64() as usize) % (data.len() - 1))
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut start = 0;
+            for cut in cuts.into_iter().chain(std::iter::once(data.len())) {
+                self.one_chunk(&data[start..cut])?;
+                start = cut;
+            }
+            Ok(())
+        } else {
+            self.one_chunk(data)
+        }
+    }
+
+    fn one_chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
+        write!(self.writer, "{:x}\r\n", data.len())?;
+        self.writer.write_all(data)?;
+        self.writer.write_all(b"\r\n")?;
+        self.writer.flush()
+    }
+
+    fn record(&self, event_bytes: &[u8]) -> Vec<u8> {
+        let payload = match self.encoding {
+            Encoding::Protobuf => event_bytes.to_vec(),
+            Encoding::Json => match protojson::protobuf_to_json(protojson::EVENT, event_bytes) {
+                Ok(json) => serde_json::to_vec(&json).unwrap_or_default(),
+                // Not a decodable Event: send the bytes as they are (tests of bad input).
+                Err(_) => event_bytes.to_vec(),
+            },
+        };
+        let mut out = Vec::with_capacity(payload.len() + 12);
+        crate::recordio::encode(&payload, &mut out);
+        out
+    }
+
+    fn event_record(&self, event: &Event) -> Vec<u8> {
+        self.record(&event.encode_to_vec())
+    }
+
+    fn terminate(&mut self) {
+        let _ = self.writer.write_all(b"0\r\n\r\n");
+        let _ = self.writer.flush();
+    }
+
+    /// Runs until the stream ends; returns why.
+    pub fn run(mut self, rx: Receiver<StreamCmd>) -> StreamEnd {
+        if self.head().is_err() {
+            return StreamEnd::Client;
+        }
+        let mut next_heartbeat = Instant::now() + self.heartbeat;
+        loop {
+            let now = Instant::now();
+            let wait = next_heartbeat
+                .saturating_duration_since(now)
+                .min(Duration::from_millis(100));
+            let stalled = self.faults.stalled.load(Ordering::Relaxed);
+            let result = match rx.recv_timeout(wait) {
+                Ok(cmd) => self.handle(cmd, stalled),
+                Err(RecvTimeoutError::Timeout) => Ok(None),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.terminate();
+                    return StreamEnd::Master;
+                }
+            };
+            match result {
+                Ok(Some(end)) => return end,
+                Ok(None) => {}
+                Err(_) => return StreamEnd::Client,
+            }
+            if let Some(socket) = &self.socket {
+                if peer_gone(socket.as_raw_fd()) {
+                    return StreamEnd::Client;
+                }
+            }
+            if Instant::now() >= next_heartbeat {
+                next_heartbeat = Instant::now() + self.heartbeat;
+                if !self.faults.stalled.load(Ordering::Relaxed) {
+                    let record = self.event_record(&heartbeat_event());
+                    if self.chunk(&record).is_err() {
+                        return StreamEnd::Client;
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, cmd: StreamCmd, stalled: bool) -> std::io::Result<Option<StreamEnd>> {
+        match cmd {
+            StreamCmd::Event(event) => {
+                if !stalled {
+                    let record = self.event_record(&event);
+                    self.chunk(&record)?;
+                }
+            }
+            StreamCmd::RawEvent(bytes) => {
+                let record = self.record(&bytes);
+                self.chunk(&record)?;
+            }
+            StreamCmd::RawBytes(bytes) => self.chunk(&bytes)?,
+            StreamCmd::ErrorAndClose(message) => {
+                let event = Event {
+                    r#type: Some(event::Type::Error as i32),
+                    error: Some(event::Error { message }),
+                    ..Default::default()
+                };
+                let record = self.event_record(&event);
+                let _ = self.chunk(&record);
+                self.terminate();
+                return Ok(Some(StreamEnd::Master));
+            }
+            StreamCmd::Close => {
+                self.terminate();
+                return Ok(Some(StreamEnd::Master));
+            }
+            StreamCmd::Reset => {
+                if let Some(socket) = self.socket.take() {
+                    reset_connection(socket);
+                }
+                return Ok(Some(StreamEnd::Fault));
+            }
+            StreamCmd::Cut => {
+                let record = self.event_record(&heartbeat_event());
+                let half = (record.len() / 2).max(1);
+                let _ = self.one_chunk(&record[..half]);
+                return Ok(Some(StreamEnd::Fault));
+            }
+        }
+        Ok(None)
+    }
+}
+
+pub fn heartbeat_event() -> Event {
+    Event {
+        r#type: Some(event::Type::Heartbeat as i32),
+        ..Default::default()
+    }
+}
