@@ -17,7 +17,7 @@ import           Data.Maybe              (fromMaybe, isJust)
 import           System.Environment      (lookupEnv)
 import           System.Exit             (ExitCode (..))
 import           System.Process          (readProcessWithExitCode)
-import           MesosLocal              (withMesosLocal)
+import           MesosLocal              (adminFault, withMesosLocal)
 import           System.Mesos.Scheduler
 import           System.Mesos.Types      hiding (requestResources)
 import           System.Timeout          (timeout)
@@ -98,9 +98,15 @@ withRunningDriver :: (Recorder -> SchedulerDriver -> String -> IO a) -> IO a
 withRunningDriver = withRunningDriverOptions defaultDriverOptions
 
 withRunningDriverOptions :: DriverOptions -> (Recorder -> SchedulerDriver -> String -> IO a) -> IO a
-withRunningDriverOptions options body = withMesosLocal [] $ \master -> do
+withRunningDriverOptions = withRunningDriverOn []
+
+-- | The same, with extra mesos-local arguments.
+withRunningDriverOn :: [String] -> DriverOptions -> (Recorder -> SchedulerDriver -> String -> IO a) -> IO a
+withRunningDriverOn localArgs options body = withMesosLocal localArgs $ \master -> do
   recorder <- newRecorder
-  withSchedulerDriverOptions recorder (testFramework "haskell-e2e") (BC.pack master) Nothing options $ \driver -> do
+  -- A failover timeout keeps the framework registered across a lost connection.
+  let info = (testFramework "haskell-e2e") { frameworkInfoFailoverTimeout = Just 60 }
+  withSchedulerDriverOptions recorder info (BC.pack master) Nothing options $ \driver -> do
     start driver `shouldReturn` Running
     body recorder driver master `finally` void (stop driver False)
 
@@ -120,6 +126,17 @@ launchOn recorder driver mkTask = do
   launchTasks driver [offerId' offer] [task] filters `shouldReturn` Running
   forM_ others $ \o -> declineOffer driver (offerId' o) (Filters (Just 1)) `shouldReturn` Running
   return task
+
+-- | Fast re-registration for the fault tests.
+fastBackoff :: DriverOptions
+fastBackoff = defaultDriverOptions { optionSettings = [("backoff.initial_ms", "50"), ("backoff.max_ms", "200")] }
+
+-- | Records the status the driver reports from inside errorMessage.
+newtype ErrorProbe = ErrorProbe (TVar [(BS.ByteString, Status)])
+instance ToScheduler ErrorProbe where
+  errorMessage (ErrorProbe var) driver message = do
+    status <- reviveOffers driver
+    atomically (modifyTVar' var ((message, status) :))
 
 -- | A scheduler whose registered callback throws.
 data Throwing = Throwing
@@ -240,11 +257,61 @@ spec = do
   it "updates the framework info" $
     withRunningDriver $ \recorder driver _ -> do
       (fid, _) <- waitFor recorder 30 "registered" registeredEvent
-      let info = (testFramework "haskell-e2e") { frameworkInfoId' = Just fid, frameworkInfoFailoverTimeout = Just 0 }
+      let info = (testFramework "haskell-e2e") { frameworkInfoId' = Just fid, frameworkInfoFailoverTimeout = Just 120 }
       updateFramework driver info [] `shouldReturn` Running
       -- The framework keeps working afterwards.
       void $ launchOn recorder driver (\o -> shellTask "after-update" o "exit 0")
       void $ waitFor recorder 30 "TASK_FINISHED" (updateFor "after-update" (== Finished))
+
+  it "calls disconnected, then reRegistered with the master, when the stream closes" $
+    withRunningDriverOn ["--admin"] fastBackoff $ \recorder _ master -> do
+      (_, mi) <- waitFor recorder 30 "registered" registeredEvent
+      adminFault master "close_streams" "" >>= (`shouldContain` "200")
+      waitFor recorder 30 "disconnected" (\e -> if e == EvDisconnected then Just () else Nothing)
+      mi' <- waitFor recorder 30 "reRegistered" (\e -> case e of EvReRegistered m -> Just m; _ -> Nothing)
+      masterInfoId' mi' `shouldBe` masterInfoId' mi
+
+  it "rescinds the offers of a lost agent and calls slaveLost" $
+    withRunningDriverOn ["--admin"] defaultDriverOptions $ \recorder _ master -> do
+      offer : _ <- waitFor recorder 30 "offers" offersEvent
+      let SlaveID agent = offerSlaveId offer
+      adminFault master "lose_agent" ("id=" ++ BC.unpack agent) >>= (`shouldContain` "200")
+      rescinded <- waitFor recorder 30 "offerRescinded" (\e -> case e of EvRescinded o -> Just o; _ -> Nothing)
+      rescinded `shouldBe` offerId' offer
+      lost <- waitFor recorder 30 "slaveLost" (\e -> case e of EvSlaveLost a -> Just a; _ -> Nothing)
+      lost `shouldBe` offerSlaveId offer
+
+  it "calls errorMessage on an ERROR event, with the driver already aborted" $
+    withMesosLocal ["--admin"] $ \master -> do
+      var <- newTVarIO []
+      withSchedulerDriver (ErrorProbe var) (testFramework "haskell-error") (BC.pack master) Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        -- Wait until subscribed: the injected error goes to open streams only.
+        let inject n = do
+              reply <- adminFault master "error" "message=go%20away"
+              seen <- timeout 1000000 (atomically (readTVar var >>= \xs -> if null xs then retry else return xs))
+              case seen of
+                Just xs -> return xs
+                Nothing | n > (0 :: Int) -> inject (n - 1)
+                        | otherwise -> expectationFailure ("no errorMessage; last reply " ++ reply) >> return []
+        calls <- inject 20
+        calls `shouldBe` [("go away", Aborted)]
+        await driver `shouldReturn` Aborted
+
+  it "authenticates with a Credential, and reports a wrong secret through errorMessage" $
+    withMesosLocal ["--authenticate", "hs-principal:hs-secret"] $ \master -> do
+      good <- newRecorder
+      withSchedulerDriver good (testFramework "haskell-auth") (BC.pack master)
+          (Just (Credential "hs-principal" (Just "hs-secret"))) $ \driver -> do
+        start driver `shouldReturn` Running
+        void $ waitFor good 30 "registered" registeredEvent
+        stop driver False `shouldReturn` Stopped
+      bad <- newRecorder
+      withSchedulerDriver bad (testFramework "haskell-auth-bad") (BC.pack master)
+          (Just (Credential "hs-principal" (Just "wrong"))) $ \driver -> do
+        start driver `shouldReturn` Running
+        void $ waitFor bad 30 "errorMessage" (\e -> case e of EvError m -> Just m; _ -> Nothing)
+        timeout (10 * 1000000) (await driver) `shouldReturn` Just Aborted
 
   it "aborts the driver when a callback throws, without crashing or hanging" $
     withMesosLocal [] $ \master -> do

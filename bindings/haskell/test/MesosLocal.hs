@@ -3,6 +3,7 @@
 module MesosLocal
   ( withMesosLocal
   , mesosLocalBinary
+  , adminFault
   ) where
 
 import           Control.Concurrent       (forkIO)
@@ -20,13 +21,30 @@ import           System.Timeout           (timeout)
 mesosLocalBinary :: IO FilePath
 mesosLocalBinary = maybe "../../target/debug/mesos-local" id <$> lookupEnv "MESOS_LOCAL_BIN"
 
+-- | POST /admin/faults/NAME?QUERY to a mesos-local started with @--admin@;
+-- returns the response (status line and body). Uses bash's /dev/tcp, so the
+-- suite needs no HTTP library.
+adminFault :: String -> String -> String -> IO String
+adminFault master name query = do
+  let (host, port) = fmap (drop 1) (break (== ':') master)
+      -- printf format: a literal % must be doubled.
+      target = concatMap (\c -> if c == '%' then "%%" else [c])
+                 ("/admin/faults/" ++ name ++ (if null query then "" else '?' : query))
+      script = unlines
+        [ "exec 3<>/dev/tcp/" ++ host ++ "/" ++ port
+        , "printf 'POST " ++ target ++ " HTTP/1.1\\r\\nHost: " ++ master
+            ++ "\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3"
+        , "cat <&3" ]
+  (_, out, err) <- readProcessWithExitCode "bash" ["-c", script] ""
+  return (out ++ err)
+
 -- | Start mesos-local on a free loopback port with the extra arguments, wait
 -- (at most 60 s) for its "mesos-local: listening on http://IP:PORT" line, run
 -- the action with "IP:PORT", then stop the process.
 withMesosLocal :: [String] -> (String -> IO a) -> IO a
 withMesosLocal extraArgs action = do
   binary <- mesosLocalBinary
-  let args = ["--ip", "127.0.0.1", "--port", "0"] ++ extraArgs
+  let args = ["--ip", "127.0.0.1", "--port", "0", "--log-level", "warn"] ++ extraArgs
       process = (proc binary args) { std_out = CreatePipe, std_err = Inherit, std_in = NoStream }
   bracket (createProcess process) stopProcess $ \(_, Just out, _, handle) -> do
     ready <- newEmptyMVar
