@@ -17,7 +17,7 @@ import           Data.Maybe              (fromMaybe, isJust)
 import           System.Environment      (lookupEnv)
 import           System.Exit             (ExitCode (..))
 import           System.Process          (readProcessWithExitCode)
-import           MesosLocal              (adminFault, withMesosLocal)
+import           MesosLocal              (adminFault, getState, taskStateIn, withMesosLocal)
 import           System.Mesos.Scheduler
 import           System.Mesos.Types      hiding (requestResources)
 import           System.Timeout          (timeout)
@@ -137,6 +137,15 @@ instance ToScheduler ErrorProbe where
   errorMessage (ErrorProbe var) driver message = do
     status <- reviveOffers driver
     atomically (modifyTVar' var ((message, status) :))
+
+-- | Poll mesos-local's /state until the task has that state (at most 20 s).
+waitForTaskState :: String -> String -> String -> Expectation
+waitForTaskState master taskId expected = go (100 :: Int) ""
+  where
+    go 0 lastSeen = expectationFailure ("task " ++ taskId ++ " never reached " ++ expected ++ "; /state: " ++ lastSeen)
+    go n _ = do
+      state <- getState master
+      if taskStateIn taskId state == Just expected then return () else threadDelay 200000 >> go (n - 1) state
 
 -- | A scheduler whose registered callback throws.
 data Throwing = Throwing
@@ -262,6 +271,29 @@ spec = do
       -- The framework keeps working afterwards.
       void $ launchOn recorder driver (\o -> shellTask "after-update" o "exit 0")
       void $ waitFor recorder 30 "TASK_FINISHED" (updateFor "after-update" (== Finished))
+
+  it "stop False tears the framework down (its running task is killed)" $
+    withMesosLocal [] $ \master -> do
+      recorder <- newRecorder
+      withSchedulerDriver recorder (testFramework "haskell-teardown") (BC.pack master) Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        task <- launchOn recorder driver (\o -> shellTask "torn-down" o "sleep 60")
+        void $ waitFor recorder 30 "TASK_RUNNING" (updateFor (taskInfoId' task) (== TaskRunning))
+        stop driver False `shouldReturn` Stopped
+      waitForTaskState master "torn-down" "TASK_KILLED"
+
+  it "stop True (failover) leaves the task running" $
+    withMesosLocal [] $ \master -> do
+      recorder <- newRecorder
+      let info = (testFramework "haskell-failover") { frameworkInfoFailoverTimeout = Just 300 }
+      withSchedulerDriver recorder info (BC.pack master) Nothing $ \driver -> do
+        start driver `shouldReturn` Running
+        task <- launchOn recorder driver (\o -> shellTask "survivor" o "sleep 60")
+        void $ waitFor recorder 30 "TASK_RUNNING" (updateFor (taskInfoId' task) (== TaskRunning))
+        stop driver True `shouldReturn` Stopped
+      threadDelay 500000
+      state <- getState master
+      taskStateIn "survivor" state `shouldBe` Just "TASK_RUNNING"
 
   it "calls disconnected, then reRegistered with the master, when the stream closes" $
     withRunningDriverOn ["--admin"] fastBackoff $ \recorder _ master -> do

@@ -4,13 +4,15 @@ module MesosLocal
   ( withMesosLocal
   , mesosLocalBinary
   , adminFault
+  , getState
+  , taskStateIn
   ) where
 
 import           Control.Concurrent       (forkIO)
 import           Control.Concurrent.MVar
 import           Control.Exception        (bracket, throwIO, ErrorCall (..), try, SomeException)
 import           Control.Monad            (void)
-import           Data.List                (stripPrefix)
+import           Data.List                (isPrefixOf, stripPrefix)
 import           System.Environment       (lookupEnv)
 import           System.Exit              (ExitCode)
 import           System.IO
@@ -25,14 +27,38 @@ mesosLocalBinary = maybe "../../target/debug/mesos-local" id <$> lookupEnv "MESO
 -- returns the response (status line and body). Uses bash's /dev/tcp, so the
 -- suite needs no HTTP library.
 adminFault :: String -> String -> String -> IO String
-adminFault master name query = do
+adminFault master name query =
+  httpRequest master "POST" ("/admin/faults/" ++ name ++ (if null query then "" else '?' : query))
+
+-- | GET /state: the cluster's JSON state document (with the response head).
+getState :: String -> IO String
+getState master = httpRequest master "GET" "/state"
+
+-- | The "state" of the task with this id in a /state document, if listed.
+taskStateIn :: String -> String -> Maybe String
+taskStateIn taskId document = go document
+  where
+    key = "\"id\":\"" ++ taskId ++ "\""
+    go [] = Nothing
+    go text@(_ : rest)
+      | key `isPrefixOf` text = stateAfter text
+      | otherwise = go rest
+    stateAfter text = case breakOn "\"state\":\"" text of
+      Just after -> Just (takeWhile (/= '"') after)
+      Nothing -> Nothing
+    breakOn needle text = case text of
+      [] -> Nothing
+      _ | needle `isPrefixOf` text -> Just (drop (length needle) text)
+      _ : rest -> breakOn needle rest
+
+httpRequest :: String -> String -> String -> IO String
+httpRequest master method path = do
   let (host, port) = fmap (drop 1) (break (== ':') master)
       -- printf format: a literal % must be doubled.
-      target = concatMap (\c -> if c == '%' then "%%" else [c])
-                 ("/admin/faults/" ++ name ++ (if null query then "" else '?' : query))
+      target = concatMap (\c -> if c == '%' then "%%" else [c]) path
       script = unlines
         [ "exec 3<>/dev/tcp/" ++ host ++ "/" ++ port
-        , "printf 'POST " ++ target ++ " HTTP/1.1\\r\\nHost: " ++ master
+        , "printf '" ++ method ++ " " ++ target ++ " HTTP/1.1\\r\\nHost: " ++ master
             ++ "\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3"
         , "cat <&3" ]
   (_, out, err) <- readProcessWithExitCode "bash" ["-c", script] ""
