@@ -69,6 +69,50 @@ fn abort_closes_the_stream_at_once_and_sends_nothing() {
 }
 
 #[test]
+fn stop_without_failover_after_abort_still_tears_down() {
+    let master = FakeMaster::start(15.0);
+    let mut info = framework_info("t");
+    info.failover_timeout = Some(60.0);
+    let (driver, log) = driver_for(&master.master_string(), &info);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    assert_eq!(driver.abort(), Status::Aborted);
+    assert!(master.wait_open_streams(0, Duration::from_secs(1)));
+    assert_eq!(driver.stop(false), Status::Aborted);
+    let teardown = master
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Teardown as i32)
+        })
+        .expect("TEARDOWN after abort");
+    assert_eq!(teardown.call.framework_id.unwrap().value, "fake-framework");
+    let subscribes = master.received_of_type(scheduler::call::Type::Subscribe);
+    assert_eq!(subscribes.len(), 2);
+    assert!(teardown.stream_id.is_some());
+    assert!(master.wait_open_streams(0, Duration::from_secs(2)));
+    // No callbacks after the abort.
+    assert!(!log.all().iter().any(|s| matches!(s, Seen::Reregistered)));
+}
+
+#[test]
+fn no_teardown_after_an_error_event() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Error as i32),
+        error: Some(scheduler::event::Error {
+            message: "Framework failed over".into(),
+        }),
+        ..Default::default()
+    });
+    assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
+    assert_eq!(driver.stop(false), Status::Aborted);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(master.received().len(), 1, "{:?}", master.received());
+}
+
+#[test]
 fn calls_carry_the_stream_id_and_teardown_on_stop_false() {
     let master = FakeMaster::start(15.0);
     let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));

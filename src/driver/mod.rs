@@ -170,20 +170,9 @@ impl Detector for LocalDetector {
 
 /// The configuration of master `local`: the documented defaults on a free port.
 fn local_config() -> crate::local::LocalConfig {
-    // TODO(after merging `local`): `..LocalConfig::default()`.
     crate::local::LocalConfig {
-        ip: "127.0.0.1".to_string(),
         port: 0,
-        masters: 1,
-        agents: 2,
-        resources: "cpus:4;mem:8192;disk:65536;ports:[31000-32000]".to_string(),
-        heartbeat_interval: Duration::from_secs(15),
-        authenticate: None,
-        simulate: None,
-        work_dir: None,
-        keep_work_dir: false,
-        zk: None,
-        tls: None,
+        ..crate::local::LocalConfig::default()
     }
 }
 
@@ -248,6 +237,7 @@ impl Driver {
             send_tx: None,
             stopped_at: None,
             sender_done: false,
+            connected_at_abort: false,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -380,6 +370,11 @@ impl Driver {
                     body: prost::Message::encode_to_vec(&teardown),
                     kind: call_type::TEARDOWN,
                 });
+            }
+        }
+        if !failover && was_aborted && state.connected_at_abort {
+            if let Some(tx) = &state.send_tx {
+                let _ = tx.send(Outgoing::TeardownAfterAbort);
             }
         }
         if let Some(tx) = &state.send_tx {

@@ -52,6 +52,9 @@ pub(crate) enum Outgoing {
     },
     /// Close the subscription once everything queued before has been sent, then exit.
     Stop,
+    /// stop(false) after an abort that closed a live subscription: subscribe once more
+    /// (same framework id) just to send TEARDOWN, as the classic driver still could.
+    TeardownAfterAbort,
 }
 
 /// The current subscription, once SUBSCRIBED arrived.
@@ -85,6 +88,8 @@ pub(crate) struct State {
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
     pub stopped_at: Option<Instant>,
     pub sender_done: bool,
+    /// The driver was subscribed when it was aborted (a later stop(false) tears down).
+    pub connected_at_abort: bool,
 }
 
 pub(crate) struct Shared {
@@ -166,6 +171,7 @@ impl Shared {
                 return state.status;
             }
             state.status = Status::Aborted;
+            state.connected_at_abort = state.connection.is_some();
             state.connection = None;
             self.changed.notify_all();
             state.stream_agent.take()
@@ -184,7 +190,10 @@ impl Shared {
         if self.abort() != Status::Aborted {
             return;
         }
-        let state = self.lock();
+        let mut state = self.lock();
+        // The master ended this framework's subscription (or never accepted it): a later
+        // stop(false) must not subscribe again just to tear down.
+        state.connected_at_abort = false;
         Self::dispatch(
             &state,
             Dispatch::Error {
@@ -689,6 +698,7 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
                 shared.close_stream();
                 break;
             }
+            Outgoing::TeardownAfterAbort => teardown_after_abort(&shared, &transport, &agent),
         }
     }
     let mut state = shared.lock();
@@ -722,9 +732,9 @@ fn send_one(
     body: &[u8],
     kind: i32,
 ) {
-    let (connection, running) = {
+    let (connection, aborted) = {
         let state = shared.lock();
-        (state.connection.clone(), state.status == Status::Running)
+        (state.connection.clone(), state.status == Status::Aborted)
     };
     let Some(connection) = connection else {
         log_at!(
@@ -735,7 +745,7 @@ fn send_one(
         );
         return;
     };
-    if !running && kind != call_type::TEARDOWN && shared.lock().status == Status::Aborted {
+    if aborted {
         return;
     }
     let name = call_name(kind);
@@ -773,6 +783,85 @@ fn send_one(
             log_at!(shared.logger, Level::Warn, "{message}");
             shared.record_error(&message);
         }
+    }
+}
+
+fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent: &ureq::Agent) {
+    let result = (|| -> Result<(), String> {
+        let (framework_info, framework_id, timeout) = {
+            let state = shared.lock();
+            let framework_id = state
+                .framework_id
+                .clone()
+                .ok_or_else(|| "no framework id".to_string())?;
+            (
+                calls::with_framework_id(&state.framework_info, Some(&framework_id)),
+                framework_id,
+                state.options.request_timeout,
+            )
+        };
+        let leader = shared
+            .detector
+            .wait_for_change(None, Duration::from_secs(1))?
+            .ok_or_else(|| "no leading master".to_string())?;
+        let body = calls::subscribe_call(framework_info, Some(&framework_id), Vec::new(), None);
+        let stream_agent = transport.stream_agent();
+        let endpoint = format!("{leader}{SCHEDULER_PATH}");
+        let subscription = transport
+            .subscribe(&stream_agent, &endpoint, &body)
+            .map_err(|e| format!("{e:?}"))?;
+        let Subscription {
+            endpoint,
+            stream_id,
+            mut body,
+        } = subscription;
+        // Wait (bounded) for SUBSCRIBED: the master knows the stream only from then on.
+        let watchdog_agent = stream_agent.clone();
+        let (done, finished) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+                watchdog_agent.shutdown();
+            }
+        });
+        let mut decoder = crate::recordio::Decoder::new(1024 * 1024);
+        let mut records = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let subscribed = 'read: loop {
+            let n = body.read(&mut buffer).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break false;
+            }
+            decoder
+                .feed(&buffer[..n], &mut records)
+                .map_err(|e| e.to_string())?;
+            for record in records.drain(..) {
+                let event = envelope::Event::decode(record).map_err(|e| e.to_string())?;
+                match event.r#type {
+                    Some(event_type::SUBSCRIBED) => break 'read true,
+                    Some(event_type::ERROR) => break 'read false,
+                    _ => {}
+                }
+            }
+        };
+        let result = if subscribed {
+            let teardown = calls::new_call(call_type::TEARDOWN, Some(&framework_id));
+            transport
+                .call(call_agent, &endpoint, &stream_id, &teardown.encode_to_vec())
+                .map(drop)
+        } else {
+            Err("the master did not accept the framework again".to_string())
+        };
+        stream_agent.shutdown();
+        drop(done);
+        result
+    })();
+    match result {
+        Ok(()) => log_at!(
+            shared.logger,
+            Level::Info,
+            "framework torn down after abort"
+        ),
+        Err(e) => log_at!(shared.logger, Level::Warn, "no TEARDOWN after abort: {e}"),
     }
 }
 

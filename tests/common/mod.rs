@@ -260,3 +260,65 @@ pub fn eventually(timeout: Duration, mut predicate: impl FnMut() -> bool) -> boo
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A scalar resource.
+pub fn scalar(name: &str, value: f64) -> v1::Resource {
+    v1::Resource {
+        name: name.to_string(),
+        r#type: v1::value::Type::Scalar as i32,
+        scalar: Some(v1::value::Scalar { value }),
+        ..Default::default()
+    }
+}
+
+/// A small command task on the offer's agent (labels optional).
+pub fn command_task(
+    offer: &[u8],
+    task_id: &str,
+    command: &str,
+    labels: &[(&str, &str)],
+) -> Vec<u8> {
+    let offer = v1::Offer::decode(offer).expect("an Offer");
+    let labels = (!labels.is_empty()).then(|| v1::Labels {
+        labels: labels
+            .iter()
+            .map(|(k, v)| v1::Label {
+                key: k.to_string(),
+                value: Some(v.to_string()),
+            })
+            .collect(),
+    });
+    encode(&v1::TaskInfo {
+        name: task_id.to_string(),
+        task_id: v1::TaskId {
+            value: task_id.to_string(),
+        },
+        agent_id: offer.agent_id.clone(),
+        resources: vec![scalar("cpus", 0.01), scalar("mem", 8.0)],
+        command: Some(v1::CommandInfo {
+            value: Some(command.to_string()),
+            shell: Some(true),
+            ..Default::default()
+        }),
+        labels,
+        ..Default::default()
+    })
+}
+
+pub fn offer_id(offer: &[u8]) -> Vec<u8> {
+    encode(&v1::Offer::decode(offer).expect("an Offer").id)
+}
+
+/// The task states seen for `task_id`, in order.
+pub fn states_of(seen: &[Seen], task_id: &str) -> Vec<i32> {
+    seen.iter()
+        .filter_map(|s| match s {
+            Seen::Update(status, _) if status.task_id.value == task_id => Some(status.state),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn has_state(seen: &[Seen], task_id: &str, state: v1::TaskState) -> bool {
+    states_of(seen, task_id).contains(&(state as i32))
+}
