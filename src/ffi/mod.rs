@@ -633,3 +633,37 @@ pub extern "C" fn mesos_sched_version() -> *const c_char {
     const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
     VERSION.as_ptr().cast()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_error_truncates_at_a_character_boundary() {
+        boundary::set_thread_last_error("hé!");
+        let mut buf = [0x55u8; 3];
+        let length = unsafe {
+            mesos_sched_driver_last_error(std::ptr::null(), buf.as_mut_ptr().cast(), buf.len())
+        };
+        assert_eq!(length, 4);
+        // Two bytes fit, but the second is half of 'é': only "h" is copied.
+        assert_eq!(&buf[..2], b"h\0");
+    }
+
+    #[test]
+    fn status_numbering_matches_the_abi() {
+        assert_eq!(mesos_sched_status::from(Status::NotStarted) as i32, 1);
+        assert_eq!(mesos_sched_status::from(Status::Running) as i32, 2);
+        assert_eq!(mesos_sched_status::from(Status::Aborted) as i32, 3);
+        assert_eq!(mesos_sched_status::from(Status::Stopped) as i32, 4);
+        for error in [
+            Error::NullArgument(String::new()),
+            Error::InvalidArgument(String::new()),
+            Error::CalledFromCallback(String::new()),
+            Error::InvalidState(String::new()),
+            Error::Panic(String::new()),
+        ] {
+            assert_eq!(mesos_sched_status::from_error(&error) as i32, error.code());
+        }
+    }
+}

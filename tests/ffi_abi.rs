@@ -1,0 +1,309 @@
+//! The C ABI's boundary checks, called as C would: NULL handles and pointers, bad
+//! strings, the per-thread error of calls without a handle, the version string.
+//! (Real drivers are exercised by tests/ffi_local.rs and the C tests in ctest/.)
+
+use std::ffi::{c_char, CStr};
+use std::ptr;
+
+use mesos_sched::ffi::*;
+
+use mesos_sched_status::*;
+
+/// The last error of a call made on this thread without a handle.
+fn thread_error() -> String {
+    last_error_of(ptr::null())
+}
+
+fn last_error_of(driver: *const mesos_sched_driver) -> String {
+    unsafe {
+        let length = mesos_sched_driver_last_error(driver, ptr::null_mut(), 0);
+        let mut buf = vec![0u8; length + 1];
+        let again = mesos_sched_driver_last_error(driver, buf.as_mut_ptr().cast(), buf.len());
+        assert_eq!(again, length);
+        CStr::from_bytes_with_nul(&buf)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// One export called with a NULL driver.
+type NamedCall = Box<dyn Fn() -> mesos_sched_status>;
+
+fn empty_scheduler() -> mesos_sched_scheduler {
+    let mut scheduler: mesos_sched_scheduler = unsafe { std::mem::zeroed() };
+    scheduler.struct_size = std::mem::size_of::<mesos_sched_scheduler>();
+    scheduler
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    let version = unsafe { CStr::from_ptr(mesos_sched_version()) };
+    assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(mesos_sched_version(), mesos_sched_version(), "static");
+}
+
+#[test]
+fn every_function_rejects_a_null_driver_naming_itself() {
+    let null = ptr::null_mut::<mesos_sched_driver>();
+    let byte = 0u8;
+    let p = &byte as *const u8;
+    let key = c"log.level".as_ptr();
+    let calls: Vec<(&str, NamedCall)> = unsafe {
+        vec![
+            (
+                "mesos_sched_driver_set_option",
+                Box::new(move || mesos_sched_driver_set_option(null, key, key)),
+            ),
+            (
+                "mesos_sched_driver_start",
+                Box::new(move || mesos_sched_driver_start(null)),
+            ),
+            (
+                "mesos_sched_driver_stop",
+                Box::new(move || mesos_sched_driver_stop(null, true)),
+            ),
+            (
+                "mesos_sched_driver_abort",
+                Box::new(move || mesos_sched_driver_abort(null)),
+            ),
+            (
+                "mesos_sched_driver_join",
+                Box::new(move || mesos_sched_driver_join(null)),
+            ),
+            (
+                "mesos_sched_driver_run",
+                Box::new(move || mesos_sched_driver_run(null)),
+            ),
+            (
+                "mesos_sched_driver_status",
+                Box::new(move || mesos_sched_driver_status(null)),
+            ),
+            (
+                "mesos_sched_driver_request_resources",
+                Box::new(move || {
+                    mesos_sched_driver_request_resources(null, ptr::null(), ptr::null(), 0)
+                }),
+            ),
+            (
+                "mesos_sched_driver_launch_tasks",
+                Box::new(move || {
+                    mesos_sched_driver_launch_tasks(
+                        null,
+                        ptr::null(),
+                        ptr::null(),
+                        0,
+                        ptr::null(),
+                        ptr::null(),
+                        0,
+                        ptr::null(),
+                        0,
+                    )
+                }),
+            ),
+            (
+                "mesos_sched_driver_kill_task",
+                Box::new(move || mesos_sched_driver_kill_task(null, p, 0)),
+            ),
+            (
+                "mesos_sched_driver_accept_offers",
+                Box::new(move || {
+                    mesos_sched_driver_accept_offers(
+                        null,
+                        ptr::null(),
+                        ptr::null(),
+                        0,
+                        ptr::null(),
+                        ptr::null(),
+                        0,
+                        ptr::null(),
+                        0,
+                    )
+                }),
+            ),
+            (
+                "mesos_sched_driver_decline_offer",
+                Box::new(move || mesos_sched_driver_decline_offer(null, p, 0, ptr::null(), 0)),
+            ),
+            (
+                "mesos_sched_driver_revive_offers",
+                Box::new(move || mesos_sched_driver_revive_offers(null, ptr::null(), 0)),
+            ),
+            (
+                "mesos_sched_driver_suppress_offers",
+                Box::new(move || mesos_sched_driver_suppress_offers(null, ptr::null(), 0)),
+            ),
+            (
+                "mesos_sched_driver_acknowledge_status_update",
+                Box::new(move || mesos_sched_driver_acknowledge_status_update(null, p, 0)),
+            ),
+            (
+                "mesos_sched_driver_send_framework_message",
+                Box::new(move || mesos_sched_driver_send_framework_message(null, p, 0, p, 0, p, 0)),
+            ),
+            (
+                "mesos_sched_driver_reconcile_tasks",
+                Box::new(move || {
+                    mesos_sched_driver_reconcile_tasks(null, ptr::null(), ptr::null(), 0)
+                }),
+            ),
+            (
+                "mesos_sched_driver_update_framework",
+                Box::new(move || {
+                    mesos_sched_driver_update_framework(null, p, 0, ptr::null(), 0, ptr::null(), 0)
+                }),
+            ),
+        ]
+    };
+    for (name, call) in calls {
+        assert_eq!(call(), MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT, "{name}");
+        assert_eq!(thread_error(), format!("{name}: driver is NULL"));
+    }
+    unsafe { mesos_sched_driver_free(ptr::null_mut()) };
+}
+
+#[test]
+fn new_checks_its_pointers_before_anything_else() {
+    let scheduler = empty_scheduler();
+    let sentinel = ptr::dangling_mut::<mesos_sched_driver>();
+    let mut out = sentinel;
+    let master = c"local".as_ptr();
+    unsafe {
+        let status = mesos_sched_driver_new(
+            ptr::null(),
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            master,
+            ptr::null(),
+            0,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(thread_error(), "mesos_sched_driver_new: scheduler is NULL");
+
+        let status = mesos_sched_driver_new(
+            &scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            master,
+            ptr::null(),
+            0,
+            true,
+            ptr::null_mut(),
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(thread_error(), "mesos_sched_driver_new: driver_out is NULL");
+
+        let status = mesos_sched_driver_new(
+            &scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            7,
+            master,
+            ptr::null(),
+            0,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(thread_error().contains("framework_info is NULL but framework_info_len is 7"));
+
+        let status = mesos_sched_driver_new(
+            &scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            ptr::null(),
+            0,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(thread_error(), "mesos_sched_driver_new: master is NULL");
+
+        let bad_master = [b'l', 0xff, 0];
+        let status = mesos_sched_driver_new(
+            &scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            bad_master.as_ptr().cast::<c_char>(),
+            ptr::null(),
+            0,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(thread_error().contains("master is not valid UTF-8"));
+
+        let status = mesos_sched_driver_new(
+            &scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            master,
+            ptr::null(),
+            2,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(thread_error().contains("credential is NULL"));
+
+        let mut short = scheduler;
+        short.struct_size = 3;
+        let status = mesos_sched_driver_new(
+            &short,
+            ptr::null_mut(),
+            ptr::null(),
+            0,
+            master,
+            ptr::null(),
+            0,
+            true,
+            &mut out,
+        );
+        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(thread_error().contains("struct_size is 3"));
+    }
+    assert_eq!(out, sentinel, "driver_out must not be written on failure");
+}
+
+#[test]
+fn thread_errors_are_per_thread() {
+    unsafe { mesos_sched_driver_start(ptr::null_mut()) };
+    assert!(thread_error().contains("mesos_sched_driver_start"));
+    let other = std::thread::spawn(|| {
+        let before = thread_error();
+        unsafe { mesos_sched_driver_abort(ptr::null_mut()) };
+        (before, thread_error())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(other.0, "", "a fresh thread has no error");
+    assert!(other.1.contains("mesos_sched_driver_abort"));
+    assert!(thread_error().contains("mesos_sched_driver_start"));
+}
+
+#[test]
+fn last_error_truncates_and_terminates() {
+    unsafe { mesos_sched_driver_join(ptr::null_mut()) };
+    let full = thread_error();
+    assert_eq!(full, "mesos_sched_driver_join: driver is NULL");
+    let mut small = [0x55u8; 6];
+    let length = unsafe {
+        mesos_sched_driver_last_error(ptr::null(), small.as_mut_ptr().cast(), small.len())
+    };
+    assert_eq!(length, full.len());
+    assert_eq!(&small, b"mesos\0");
+    let mut untouched = [0x55u8; 2];
+    let length =
+        unsafe { mesos_sched_driver_last_error(ptr::null(), untouched.as_mut_ptr().cast(), 0) };
+    assert_eq!(length, full.len());
+    assert_eq!(untouched, [0x55, 0x55], "buf_len 0 writes nothing");
+}
