@@ -26,8 +26,14 @@ fn offer() -> v1::Offer {
         r#type: v1::value::Type::Ranges as i32,
         ranges: Some(v1::value::Ranges {
             range: vec![
-                v1::value::Range { begin: 31000, end: 32000 },
-                v1::value::Range { begin: 33000, end: 33005 },
+                v1::value::Range {
+                    begin: 31000,
+                    end: 32000,
+                },
+                v1::value::Range {
+                    begin: 33000,
+                    end: 33005,
+                },
             ],
         }),
         ..Default::default()
@@ -35,24 +41,36 @@ fn offer() -> v1::Offer {
     let disks = v1::Resource {
         name: "disks".into(),
         r#type: v1::value::Type::Set as i32,
-        set: Some(v1::value::Set { item: vec!["sda".into(), "sdb".into()] }),
+        set: Some(v1::value::Set {
+            item: vec!["sda".into(), "sdb".into()],
+        }),
         reservation: Some(v1::resource::ReservationInfo {
             principal: Some("ops".into()),
             r#type: Some(v1::resource::reservation_info::Type::Dynamic as i32),
             role: Some("batch".into()),
             ..Default::default()
         }),
-        allocation_info: Some(v1::resource::AllocationInfo { role: Some("batch".into()) }),
+        allocation_info: Some(v1::resource::AllocationInfo {
+            role: Some("batch".into()),
+        }),
         ..Default::default()
     };
     v1::Offer {
-        id: v1::OfferId { value: id("offer-1") },
+        id: v1::OfferId {
+            value: id("offer-1"),
+        },
         framework_id: v1::FrameworkId { value: id("fw-1") },
-        agent_id: v1::AgentId { value: id("agent-1") },
+        agent_id: v1::AgentId {
+            value: id("agent-1"),
+        },
         hostname: "host-a".into(),
         url: Some(v1::Url {
             scheme: "http".into(),
-            address: v1::Address { hostname: Some("host-a".into()), ip: Some("127.0.0.1".into()), port: 5051 },
+            address: v1::Address {
+                hostname: Some("host-a".into()),
+                ip: Some("127.0.0.1".into()),
+                port: 5051,
+            },
             path: Some("/slave(1)".into()),
             ..Default::default()
         }),
@@ -71,30 +89,45 @@ fn offer() -> v1::Offer {
                 ..Default::default()
             },
         ],
-        executor_ids: vec![v1::ExecutorId { value: id("exec-1") }],
+        executor_ids: vec![v1::ExecutorId {
+            value: id("exec-1"),
+        }],
         unavailability: Some(v1::Unavailability {
-            start: v1::TimeInfo { nanoseconds: 1_700_000_000_000_000_000 },
+            start: v1::TimeInfo {
+                nanoseconds: 1_700_000_000_000_000_000,
+            },
             duration: None,
         }),
-        allocation_info: Some(v1::resource::AllocationInfo { role: Some("*".into()) }),
+        allocation_info: Some(v1::resource::AllocationInfo {
+            role: Some("*".into()),
+        }),
     }
 }
 
 fn task_status() -> v1::TaskStatus {
     v1::TaskStatus {
-        task_id: v1::TaskId { value: id("task-7") },
+        task_id: v1::TaskId {
+            value: id("task-7"),
+        },
         state: v1::TaskState::TaskGoneByOperator as i32,
         message: Some("agent marked gone".into()),
         source: Some(v1::task_status::Source::Agent as i32),
         reason: Some(v1::task_status::Reason::MaxCompletionTimeReached as i32),
         data: Some(vec![0, 1, 2, 255]),
-        agent_id: Some(v1::AgentId { value: id("agent-1") }),
-        executor_id: Some(v1::ExecutorId { value: id("exec-1") }),
+        agent_id: Some(v1::AgentId {
+            value: id("agent-1"),
+        }),
+        executor_id: Some(v1::ExecutorId {
+            value: id("exec-1"),
+        }),
         timestamp: Some(1_700_000_000.25),
         uuid: Some((0u8..16).collect()),
         healthy: Some(true),
         labels: Some(v1::Labels {
-            labels: vec![v1::Label { key: "k".into(), value: Some("v".into()) }],
+            labels: vec![v1::Label {
+                key: "k".into(),
+                value: Some("v".into()),
+            }],
         }),
         unreachable_time: Some(v1::TimeInfo { nanoseconds: 42 }),
     }
@@ -102,7 +135,9 @@ fn task_status() -> v1::TaskStatus {
 
 fn task_status_unknown_enums() -> v1::TaskStatus {
     v1::TaskStatus {
-        task_id: v1::TaskId { value: id("task-8") },
+        task_id: v1::TaskId {
+            value: id("task-8"),
+        },
         state: 99,
         source: Some(7),
         reason: Some(1000),
@@ -118,7 +153,11 @@ fn master_info() -> v1::MasterInfo {
         pid: Some("master@127.0.0.1:5050".into()),
         hostname: Some("localhost".into()),
         version: Some("1.12.0".into()),
-        address: Some(v1::Address { hostname: Some("localhost".into()), ip: Some("127.0.0.1".into()), port: 5050 }),
+        address: Some(v1::Address {
+            hostname: Some("localhost".into()),
+            ip: Some("127.0.0.1".into()),
+            port: 5050,
+        }),
         capabilities: vec![v1::master_info::Capability {
             r#type: Some(v1::master_info::capability::Type::AgentUpdate as i32),
         }],
@@ -147,8 +186,12 @@ fn framework_info() -> v1::FrameworkInfo {
 fn task_info() -> v1::TaskInfo {
     v1::TaskInfo {
         name: "sleeper".into(),
-        task_id: v1::TaskId { value: id("task-1") },
-        agent_id: v1::AgentId { value: id("agent-1") },
+        task_id: v1::TaskId {
+            value: id("task-1"),
+        },
+        agent_id: v1::AgentId {
+            value: id("agent-1"),
+        },
         resources: vec![scalar("cpus", 0.5)],
         command: Some(v1::CommandInfo {
             uris: vec![v1::command_info::Uri {
@@ -173,28 +216,45 @@ fn task_info() -> v1::TaskInfo {
         data: Some(b"payload".to_vec()),
         labels: Some(v1::Labels {
             labels: vec![
-                v1::Label { key: "team".into(), value: Some("infra".into()) },
-                v1::Label { key: "flag".into(), value: None },
+                v1::Label {
+                    key: "team".into(),
+                    value: Some("infra".into()),
+                },
+                v1::Label {
+                    key: "flag".into(),
+                    value: None,
+                },
             ],
         }),
-        kill_policy: Some(v1::KillPolicy { grace_period: Some(v1::DurationInfo { nanoseconds: 1_000_000_000 }) }),
+        kill_policy: Some(v1::KillPolicy {
+            grace_period: Some(v1::DurationInfo {
+                nanoseconds: 1_000_000_000,
+            }),
+        }),
         ..Default::default()
     }
 }
 
 fn write(dir: &Path, name: &str, message: &impl Message) {
     let path = dir.join(name);
-    std::fs::write(&path, message.encode_to_vec()).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    std::fs::write(&path, message.encode_to_vec())
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     println!("wrote {}", path.display());
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: mesos-sched-haskell-fixtures OUTPUT_DIR");
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: mesos-sched-haskell-fixtures OUTPUT_DIR");
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir).expect("creating the output directory");
     write(dir, "offer.bin", &offer());
     write(dir, "task_status.bin", &task_status());
-    write(dir, "task_status_unknown_enums.bin", &task_status_unknown_enums());
+    write(
+        dir,
+        "task_status_unknown_enums.bin",
+        &task_status_unknown_enums(),
+    );
     write(dir, "master_info.bin", &master_info());
     write(dir, "framework_info.bin", &framework_info());
     write(dir, "task_info.bin", &task_info());
