@@ -232,6 +232,18 @@ spec = do
       taskStatusReason lost `shouldBe` Just ReasonReconcilation
       taskStatusSource lost `shouldBe` Just SourceMaster
 
+  it "sends a framework message to a task's executor and receives the echo (frameworkMessage)" $
+    withRunningDriver $ \recorder driver _ -> do
+      task <- launchOn recorder driver (\o -> shellTask "echoer" o "sleep 60")
+      running <- waitFor recorder 30 "TASK_RUNNING" (updateFor (taskInfoId' task) (== TaskRunning))
+      let Just executor = taskStatusExecutorId running
+          payload = BS.pack [0, 1, 2, 200, 255]
+      sendFrameworkMessage driver executor (taskInfoSlaveId task) payload `shouldReturn` Running
+      (eid, sid, bytes) <- waitFor recorder 30 "frameworkMessage" $ \e -> case e of
+        EvMessage x y z -> Just (x, y, z)
+        _ -> Nothing
+      (eid, sid, bytes) `shouldBe` (executor, taskInfoSlaveId task, payload)
+
   it "launches through acceptOffers, declines, revives, suppresses, requests resources" $
     withRunningDriver $ \recorder driver _ -> do
       offer : others <- waitFor recorder 30 "offers" offersEvent
