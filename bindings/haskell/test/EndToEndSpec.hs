@@ -6,7 +6,8 @@
 -- test instead of hanging the suite.
 module EndToEndSpec (spec) where
 
-import           Control.Concurrent      (threadDelay)
+import           Control.Concurrent      (forkIO, threadDelay)
+import           Control.Concurrent.MVar (newEmptyMVar, putMVar, takeMVar)
 import           Control.Concurrent.STM
 import           Control.Exception
 import           Control.Monad           (forM_, void, when)
@@ -390,6 +391,19 @@ spec = do
         Just (code, out, err) -> do
           (code, err) `shouldSatisfy` ((== ExitSuccess) . fst)
           out `shouldContain` "task example-4 is Finished"
+
+  it "await can be interrupted, and destroying the driver releases a waiting thread" $ do
+    recorder <- newRecorder
+    waiter <- newEmptyMVar
+    withSchedulerDriver recorder (testFramework "haskell-await-timeout") "127.0.0.1:1" Nothing $ \driver -> do
+      start driver `shouldReturn` Running
+      timeout 300000 (await driver) `shouldReturn` Nothing
+      reviveOffers driver `shouldReturn` Running
+      void $ forkIO (try (await driver) >>= putMVar waiter)
+    -- The driver was destroyed under the waiting thread: it returned, no crash.
+    released <- timeout (10 * 1000000) (takeMVar waiter)
+    fmap (either (\(e :: DriverError) -> Left (driverErrorCode e)) Right) released
+      `shouldSatisfy` (`elem` [Just (Right Stopped), Just (Left DriverDestroyed)])
 
   it "stops cleanly while the master is unreachable (no hang)" $ do
     recorder <- newRecorder

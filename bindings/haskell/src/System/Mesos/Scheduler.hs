@@ -65,7 +65,9 @@ module System.Mesos.Scheduler (
   destroyScheduler
 ) where
 
-import           Control.Concurrent           (ThreadId, myThreadId, rtsSupportsBoundThreads)
+import           Control.Concurrent           (ThreadId, forkIO, myThreadId, rtsSupportsBoundThreads)
+import           Control.Concurrent.MVar      (newEmptyMVar, putMVar, takeMVar)
+import           Control.Concurrent.STM
 import           Control.Exception
 import           Control.Monad                (forM_, unless, void, when)
 import           Data.ByteString              (ByteString)
@@ -149,10 +151,16 @@ class ToScheduler a where
 -- function throws a 'DriverError' with 'DriverDestroyed'.
 data SchedulerDriver = SchedulerDriver
   { driverPtr        :: !DriverPtr
-  , driverAlive      :: !(IORef Bool)
+  , driverAlive      :: !(TVar Bool)
+    -- ^ False once 'destroyDriver' started: no new calls.
+  , driverCalls      :: !(TVar Int)
+    -- ^ Calls into the library in progress; the handle is freed only at 0.
   , driverInCallback :: !(IORef (Maybe ThreadId))
     -- ^ The thread running a callback of this driver, if one runs.
   }
+
+newDriver :: DriverPtr -> IO SchedulerDriver
+newDriver p = SchedulerDriver p <$> newTVarIO True <*> newTVarIO 0 <*> newIORef Nothing
 
 -- | Equal when they are the same driver.
 instance Eq SchedulerDriver where
@@ -229,7 +237,7 @@ createScheduler s = do
         known <- readIORef drivers
         case filter ((== p) . driverPtr) known of
           d : _ -> return d
-          [] -> SchedulerDriver p <$> newIORef True <*> newIORef Nothing
+          [] -> newDriver p
       guarded :: String -> DriverPtr -> (SchedulerDriver -> IO ()) -> IO ()
       guarded name p action = do
         outcome <- try $ do
@@ -355,23 +363,36 @@ createDriverWithOptions scheduler options info master cred = do
             when (code < 0) $
               throwIO (DriverError (errorCodeOf code) ("mesos_sched_driver_new refused the framework info, master or credential (code " ++ show code ++ ")"))
             peek out
-  driver <- SchedulerDriver p <$> newIORef True <*> newIORef Nothing
+  driver <- newDriver p
   atomicModifyIORef' (schedulerDrivers scheduler) (\ds -> (driver : ds, ()))
   (forM_ (optionSettings options) $ \(key, value) -> setOption driver key value)
     `onException` destroyDriver driver
   return driver
 
 -- | Destroy a driver: stop it (failover semantics: tasks keep running) if it
--- still runs, wait for its thread, free it. Idempotent. Throws 'DriverError'
+-- still runs, wait for its thread and for calls in progress in other threads
+-- (an 'await' returns), free it. Idempotent. Throws 'DriverError'
 -- 'CalledFromCallback' inside one of the driver's callbacks.
 destroyDriver :: SchedulerDriver -> IO ()
 destroyDriver d = do
+  refuseInCallback d "destroyDriver"
+  wasAlive <- atomically $ do
+    alive <- readTVar (driverAlive d)
+    writeTVar (driverAlive d) False
+    return alive
+  when wasAlive $ do
+    -- What free does first anyway; doing it here releases a blocked await/run
+    -- in another thread, so the handle is never freed under a call.
+    void (c_driver_stop (driverPtr d) (fromBool' True))
+    atomically $ readTVar (driverCalls d) >>= \n -> when (n > 0) retry
+    c_driver_free (driverPtr d)
+
+refuseInCallback :: SchedulerDriver -> String -> IO ()
+refuseInCallback d what = do
   self <- myThreadId
   current <- readIORef (driverInCallback d)
   when (current == Just self) $
-    throwIO (DriverError CalledFromCallback "destroyDriver: a driver cannot be destroyed inside its own callback")
-  wasAlive <- atomicModifyIORef' (driverAlive d) (\a -> (False, a))
-  when wasAlive $ c_driver_free (driverPtr d)
+    throwIO (DriverError CalledFromCallback (what ++ " cannot be called inside one of the driver's own callbacks"))
 
 fromBool' :: Bool -> CBool
 fromBool' b = if b then 1 else 0
@@ -379,14 +400,28 @@ fromBool' b = if b then 1 else 0
 -- | Run a C call on a live driver and turn its code into a 'Status'.
 call :: SchedulerDriver -> String -> (DriverPtr -> IO Int32) -> IO Status
 call d what f = do
-  alive <- readIORef (driverAlive d)
-  unless alive $ throwIO (DriverError DriverDestroyed (what ++ ": the driver was destroyed"))
-  code <- f (driverPtr d)
-  if code >= 0
-    then return (toEnum (fromIntegral code))
-    else do
-      message <- lastError (driverPtr d)
-      throwIO (DriverError (errorCodeOf code) (what ++ ": " ++ message))
+  entered <- atomically $ do
+    alive <- readTVar (driverAlive d)
+    when alive $ modifyTVar' (driverCalls d) (+ 1)
+    return alive
+  unless entered $ throwIO (DriverError DriverDestroyed (what ++ ": the driver was destroyed"))
+  outcome <- (do
+      code <- f (driverPtr d)
+      if code >= 0
+        then return (Right (toEnum (fromIntegral code)))
+        else Left . DriverError (errorCodeOf code) . ((what ++ ": ") ++) <$> lastError (driverPtr d))
+    `finally` atomically (modifyTVar' (driverCalls d) (subtract 1))
+  either throwIO return outcome
+
+-- | A blocking call made interruptible: it runs in its own thread, so the
+-- caller can be interrupted (e.g. by 'System.Timeout.timeout') while the
+-- library call keeps waiting until the driver stops.
+blockingCall :: SchedulerDriver -> String -> (DriverPtr -> IO Int32) -> IO Status
+blockingCall d what f = do
+  refuseInCallback d what
+  result <- newEmptyMVar
+  _ <- forkIO (try (call d what f) >>= putMVar result)
+  takeMVar result >>= either (\(e :: SomeException) -> throwIO e) return
 
 lastError :: DriverPtr -> IO String
 lastError p = do
@@ -417,13 +452,15 @@ abort d = call d "abort" c_driver_abort
 
 -- | Waits for the driver to be stopped or aborted, possibly blocking the
 -- current thread indefinitely. Returns 'Aborted' if the driver was aborted.
--- Other Haskell threads keep running meanwhile.
+-- Other Haskell threads keep running meanwhile, and the waiting thread can
+-- be interrupted (e.g. by 'System.Timeout.timeout'). Throws 'DriverError'
+-- 'CalledFromCallback' inside a callback, where it would never return.
 await :: SchedulerDriver -> IO Status
-await d = call d "await" c_driver_join
+await d = blockingCall d "await" c_driver_join
 
 -- | Starts and immediately 'await's (blocks on) the driver.
 run :: SchedulerDriver -> IO Status
-run d = call d "run" c_driver_run
+run d = blockingCall d "run" c_driver_run
 
 -- | Requests resources from Mesos. Any resources available are
 -- asynchronously offered to the framework via 'resourceOffers'.
