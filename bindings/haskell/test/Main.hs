@@ -2,6 +2,7 @@
 -- end to end against a mesos-local process.
 module Main (main) where
 
+import qualified CompatSpec
 import qualified EndToEndSpec
 import qualified InteropSpec
 import           Test.Hspec
@@ -13,4 +14,5 @@ main = hspec $ do
   describe "wire codec" WireSpec.spec
   describe "System.Mesos.Types" TypesSpec.spec
   describe "interop" InteropSpec.spec
+  CompatSpec.spec
   describe "end to end (mesos-local)" EndToEndSpec.spec
