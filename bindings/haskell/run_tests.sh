@@ -58,6 +58,13 @@ build_dir="$here/dist"
 runghc Setup.hs configure --builddir="$build_dir" --enable-tests \
   --extra-lib-dirs="$lib_dir" --ghc-options="-optl-Wl,-rpath,$lib_dir" >/dev/null
 runghc Setup.hs build --builddir="$build_dir"
+# Every export of every module is documented.
+haddock_log="$build_dir/haddock.log"
+runghc Setup.hs haddock --builddir="$build_dir" >"$haddock_log" 2>&1 || { cat "$haddock_log" >&2; exit 1; }
+if grep -E '^ *[0-9]+% \(' "$haddock_log" | grep -v '^ *100% '; then
+  echo "run_tests.sh: undocumented exports (see $haddock_log)" >&2
+  exit 1
+fi
 
 export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export MESOS_SCHED_EXAMPLE_BIN="$build_dir/build/mesos-sched-example/mesos-sched-example"

@@ -2,6 +2,7 @@
 -- end to end against a mesos-local process.
 module Main (main) where
 
+import qualified CallbackSpec
 import qualified CompatSpec
 import qualified EndToEndSpec
 import qualified InteropSpec
@@ -15,4 +16,5 @@ main = hspec $ do
   describe "System.Mesos.Types" TypesSpec.spec
   describe "interop" InteropSpec.spec
   CompatSpec.spec
+  CallbackSpec.spec
   describe "end to end (mesos-local)" EndToEndSpec.spec

@@ -62,7 +62,9 @@ module System.Mesos.Scheduler (
   destroyDriver,
   Scheduler,
   createScheduler,
-  destroyScheduler
+  destroyScheduler,
+  schedulerCallbacks,
+  driverHandle
 ) where
 
 import           Control.Concurrent           (ThreadId, forkIO, myThreadId, rtsSupportsBoundThreads)
@@ -200,6 +202,12 @@ errorCodeOf code = case code of
   -5 -> LibraryPanic
   n -> OtherErrorCode (fromIntegral n)
 
+-- | A callback's message could not be decoded.
+newtype UndecodableMessage = UndecodableMessage String deriving Show
+
+instance Exception UndecodableMessage where
+  displayException (UndecodableMessage message) = message
+
 -- | Options chosen when the driver is created.
 data DriverOptions = DriverOptions
   { optionImplicitAcknowledgements :: !Bool
@@ -250,10 +258,17 @@ createScheduler s = do
           Left (e :: SomeException) -> do
             report ("exception in the " ++ name ++ " callback, aborting the driver: " ++ displayException e)
             void (c_driver_abort p)
+            -- A message this binding cannot read is an error of the driver, reported
+            -- like the library's own: aborted first, then errorMessage.
+            forM_ (fromException e) $ \(UndecodableMessage message) -> do
+              again <- try (driverFor p >>= \d -> errorMessage s d (BC.pack message))
+              forM_ (either Just (const Nothing) again) $ \(e' :: SomeException) ->
+                report ("exception in the errorMessage callback: " ++ displayException e')
       decoded :: Message m => String -> Ptr Word8 -> CSize -> IO m
       decoded what ptr len = do
         bytes <- peekBytes ptr len
-        either (throwIO . ErrorCall . (("cannot decode " ++ what ++ ": ") ++)) return (decodeMessage bytes)
+        either (throwIO . UndecodableMessage . (("mesos-sched: cannot decode " ++ what ++ ": ") ++)) return
+          (decodeMessage bytes)
   registeredFun <- mkBytes2Callback $ \_ p fp fl mp ml -> guarded "registered" p $ \d -> do
     fid <- decoded "FrameworkID" fp fl
     mi <- decoded "MasterInfo" mp ml
@@ -296,6 +311,15 @@ createScheduler s = do
         , castFunPtr messageFun, castFunPtr slaveLostFun, castFunPtr executorLostFun
         , castFunPtr errorFun ]
   return (Scheduler vtable funPtrs drivers)
+
+-- | The C callbacks of a scheduler (the members of @mesos_sched_scheduler@),
+-- for programs that drive @libmesos_sched@ through "System.Mesos.Internal.FFI".
+schedulerCallbacks :: Scheduler -> SchedulerVTable
+schedulerCallbacks = schedulerVTable
+
+-- | The C handle (@mesos_sched_driver *@) of a driver, valid until it is destroyed.
+driverHandle :: SchedulerDriver -> DriverPtr
+driverHandle = driverPtr
 
 -- | Free the callbacks of a scheduler. Every driver created with it must
 -- have been destroyed.
