@@ -245,6 +245,22 @@ spec = do
         _ -> Nothing
       (eid, sid, bytes) `shouldBe` (executor, taskInfoSlaveId task, payload)
 
+  it "declares PARTITION_AWARE through FrameworkInfoExtras (unknown tasks reconcile as TASK_UNKNOWN)" $
+    withRunningDriverOptions defaultDriverOptions
+        { optionFrameworkInfoExtras = noFrameworkInfoExtras { extrasCapabilities = [PartitionAware] } } $
+      \recorder driver _ -> do
+        (fid, _) <- waitFor recorder 30 "registered" registeredEvent
+        let unknown = TaskStatus "ghost" Staging Nothing Nothing Nothing Nothing Nothing Nothing Nothing Nothing Nothing
+        reconcileTasks driver [unknown] `shouldReturn` Running
+        s <- waitFor recorder 30 "reconciliation of an unknown task" (updateFor "ghost" (const True))
+        taskStatusState s `shouldBe` TaskUnknown
+        -- updateFramework keeps the capability.
+        let info = (testFramework "haskell-e2e") { frameworkInfoId' = Just fid, frameworkInfoFailoverTimeout = Just 60 }
+        updateFramework driver info [] `shouldReturn` Running
+        reconcileTasks driver [unknown { taskStatusTaskId = "ghost-2" }] `shouldReturn` Running
+        s2 <- waitFor recorder 30 "reconciliation after the update" (updateFor "ghost-2" (const True))
+        taskStatusState s2 `shouldBe` TaskUnknown
+
   it "launches through acceptOffers, declines, revives, suppresses, requests resources" $
     withRunningDriver $ \recorder driver _ -> do
       offer : others <- waitFor recorder 30 "offers" offersEvent

@@ -6,6 +6,7 @@ module TypesSpec (spec) where
 import           Data.Proxy         (Proxy (..))
 import           Data.Typeable      (Typeable, typeRep)
 import           Generators         (knownReasons, knownTaskStates)
+import           System.Mesos.Internal.Wire (optBytes, optEnum, parseFields, repBytes, repSub)
 import           System.Mesos.Types
 import           Test.Hspec
 import           Test.Hspec.QuickCheck (prop)
@@ -65,6 +66,20 @@ spec = do
     it "isTerminal" $ do
       filter isTerminal knownTaskStates `shouldBe` [Finished, Failed, Killed, Error, Lost, Dropped, Gone, GoneByOperator]
       isTerminal (UnknownTaskState 99) `shouldBe` False
+
+  describe "FrameworkInfoExtras" $ do
+    prop "the extras ride along without disturbing the record" $ \(info :: FrameworkInfo) ->
+      let extras = FrameworkInfoExtras ["a", "b"] [PartitionAware, UnknownCapability 42] (Just "http://ui") [("k", Nothing)]
+          bytes = encodeFrameworkInfoWith info extras
+          fields = parseFields bytes
+      in conjoin
+           [ decodeMessage bytes === Right info
+           , (fields >>= repBytes 12) === Right ["a", "b"]
+           , (fields >>= optBytes 9) === Right (Just "http://ui")
+           , (fields >>= repSub 10 >>= traverse (optEnum 1)) === Right [Just 5, Just 42]
+           , fmap length (fields >>= repSub 11) === Right 1 ]
+    it "no extras add nothing" $ property $ \(info :: FrameworkInfo) ->
+      encodeFrameworkInfoWith info noFrameworkInfoExtras === encodeMessage info
 
   describe "hs-mesos compatibility" $ do
     it "smart constructors fill the optional fields with Nothing" $ do

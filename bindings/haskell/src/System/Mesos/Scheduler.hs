@@ -51,6 +51,7 @@ module System.Mesos.Scheduler (
   sendFrameworkMessage,
   reconcileTasks,
   updateFramework,
+  updateFrameworkWith,
   setOption,
   -- * Errors
   DriverError(..),
@@ -159,10 +160,13 @@ data SchedulerDriver = SchedulerDriver
     -- ^ Calls into the library in progress; the handle is freed only at 0.
   , driverInCallback :: !(IORef (Maybe ThreadId))
     -- ^ The thread running a callback of this driver, if one runs.
+  , driverExtras     :: !(IORef FrameworkInfoExtras)
+    -- ^ Sent with every FrameworkInfo of 'updateFramework'.
   }
 
 newDriver :: DriverPtr -> IO SchedulerDriver
-newDriver p = SchedulerDriver p <$> newTVarIO True <*> newTVarIO 0 <*> newIORef Nothing
+newDriver p =
+  SchedulerDriver p <$> newTVarIO True <*> newTVarIO 0 <*> newIORef Nothing <*> newIORef noFrameworkInfoExtras
 
 -- | Equal when they are the same driver.
 instance Eq SchedulerDriver where
@@ -216,11 +220,15 @@ data DriverOptions = DriverOptions
   , optionSettings                 :: ![(ByteString, ByteString)]
     -- ^ Driver options set before start (see 'setOption'), e.g.
     -- @("suppressed_roles", "a,b")@ or @("log.level", "debug")@.
+  , optionFrameworkInfoExtras      :: !FrameworkInfoExtras
+    -- ^ FrameworkInfo fields beyond hs-mesos's record (capabilities such as
+    -- 'PartitionAware', roles, web UI URL, labels), sent with the framework
+    -- info at subscription and by 'updateFramework'.
   } deriving (Show, Eq)
 
 -- | Implicit acknowledgements, no settings.
 defaultDriverOptions :: DriverOptions
-defaultDriverOptions = DriverOptions True []
+defaultDriverOptions = DriverOptions True [] noFrameworkInfoExtras
 
 -- | The callbacks of a 'ToScheduler' value, as C function pointers. They are
 -- referenced by the drivers created with them: destroy those first.
@@ -378,7 +386,7 @@ createDriverWithOptions scheduler options info master cred = do
   checkNoNul "master" master
   p <- allocaBytes schedulerStructSize $ \vtable -> do
     pokeSchedulerVTable vtable (schedulerVTable scheduler)
-    withBytes (encodeMessage info) $ \infoPtr infoLen ->
+    withBytes (encodeFrameworkInfoWith info (optionFrameworkInfoExtras options)) $ \infoPtr infoLen ->
       BS.useAsCString master $ \masterPtr ->
         withMaybeBytes (encodeMessage <$> cred) $ \credPtr credLen ->
           alloca $ \out -> do
@@ -388,6 +396,7 @@ createDriverWithOptions scheduler options info master cred = do
               throwIO (DriverError (errorCodeOf code) ("mesos_sched_driver_new refused the framework info, master or credential (code " ++ show code ++ ")"))
             peek out
   driver <- newDriver p
+  writeIORef (driverExtras driver) (optionFrameworkInfoExtras options)
   atomicModifyIORef' (schedulerDrivers scheduler) (\ds -> (driver : ds, ()))
   (forM_ (optionSettings options) $ \(key, value) -> setOption driver key value)
     `onException` destroyDriver driver
@@ -573,12 +582,22 @@ reconcileTasks d statuses =
     withBytesArray (map encodeMessage statuses) $ \ptrs lens n -> c_driver_reconcile_tasks p ptrs lens n
 
 -- | Changes the framework's 'FrameworkInfo' (same framework ID) and the set
--- of roles whose offers are suppressed.
+-- of roles whose offers are suppressed. The 'FrameworkInfoExtras' given at
+-- creation (or by the last 'updateFrameworkWith') are sent along, so
+-- capabilities are not lost.
 updateFramework :: SchedulerDriver -> FrameworkInfo -> [ByteString] -> IO Status
-updateFramework d info suppressedRoles =
-  call d "updateFramework" $ \p ->
-    withBytes (encodeMessage info) $ \ip il ->
+updateFramework d info suppressedRoles = do
+  extras <- readIORef (driverExtras d)
+  updateFrameworkWith d info extras suppressedRoles
+
+-- | 'updateFramework' with new 'FrameworkInfoExtras' (kept for later updates).
+updateFrameworkWith :: SchedulerDriver -> FrameworkInfo -> FrameworkInfoExtras -> [ByteString] -> IO Status
+updateFrameworkWith d info extras suppressedRoles = do
+  status <- call d "updateFramework" $ \p ->
+    withBytes (encodeFrameworkInfoWith info extras) $ \ip il ->
       withCStrings suppressedRoles $ \rs n -> c_driver_update_framework p ip il rs n nullPtr 0
+  writeIORef (driverExtras d) extras
+  return status
 
 -- | Sets a driver option before 'start' (keys such as
 -- @suppressed_roles@, @heartbeat.timeout_factor@, @backoff.initial_ms@,

@@ -34,6 +34,10 @@ module System.Mesos.Types (
   executorInfo,
   FrameworkInfo(..),
   frameworkInfo,
+  FrameworkInfoExtras(..),
+  noFrameworkInfoExtras,
+  FrameworkCapability(..),
+  encodeFrameworkInfoWith,
   -- ** Resource allocation
   Offer(..),
   OfferOperation(..),
@@ -382,6 +386,56 @@ instance Message FrameworkInfo where
       <*> optBytes 6 fs
       <*> optBytes 7 fs
       <*> optBytes 8 fs
+
+-- | What a framework may declare to the master.
+data FrameworkCapability
+  = RevocableResources
+  | TaskKillingState
+  | GpuResources
+  | SharedResources
+  | PartitionAware -- ^ TASK_UNREACHABLE / TASK_DROPPED / TASK_UNKNOWN instead of TASK_LOST.
+  | MultiRole -- ^ Use 'extrasRoles' instead of 'frameworkInfoRole'.
+  | ReservationRefinement
+  | RegionAware
+  | UnknownCapability !Int -- ^ By number.
+  deriving (Show, Eq)
+
+capabilityCodes :: [(FrameworkCapability, Int)]
+capabilityCodes =
+  [ (RevocableResources, 1), (TaskKillingState, 2), (GpuResources, 3), (SharedResources, 4)
+  , (PartitionAware, 5), (MultiRole, 6), (ReservationRefinement, 7), (RegionAware, 8) ]
+
+-- | Numbers as in @mesos.proto@; 'toEnum' is total.
+instance Enum FrameworkCapability where
+  fromEnum (UnknownCapability n) = n
+  fromEnum c = fromMaybe 0 (lookup c capabilityCodes)
+  toEnum n = fromMaybe (UnknownCapability n) (lookup n (map swap capabilityCodes))
+
+-- | @FrameworkInfo@ fields that hs-mesos's 'FrameworkInfo' record has no
+-- room for (adding fields to it would break programs that build it
+-- positionally). Given to the driver with the framework info (see
+-- 'System.Mesos.Scheduler.DriverOptions').
+data FrameworkInfoExtras = FrameworkInfoExtras
+  { extrasRoles        :: ![ByteString] -- ^ @roles@ (with 'MultiRole').
+  , extrasCapabilities :: ![FrameworkCapability] -- ^ @capabilities@.
+  , extrasWebUiUrl     :: !(Maybe ByteString) -- ^ @webui_url@.
+  , extrasLabels       :: ![(ByteString, Maybe ByteString)] -- ^ @labels@.
+  } deriving (Show, Eq)
+
+-- | No extra fields.
+noFrameworkInfoExtras :: FrameworkInfoExtras
+noFrameworkInfoExtras = FrameworkInfoExtras [] [] Nothing []
+
+-- | Encode a 'FrameworkInfo' together with extra fields: one @FrameworkInfo@
+-- message carrying both.
+encodeFrameworkInfoWith :: FrameworkInfo -> FrameworkInfoExtras -> ByteString
+encodeFrameworkInfoWith info extras =
+  encodeMessage info
+    <> encodeBuilder
+         (optional (bytesField 9) (extrasWebUiUrl extras)
+            <> repeated (subMessage 10 . enumField 1 . fromEnum) (extrasCapabilities extras)
+            <> (if null (extrasLabels extras) then mempty else subMessage 11 (encodeLabels (extrasLabels extras)))
+            <> repeated (bytesField 12) (extrasRoles extras))
 
 -- | Describes a master.
 data MasterInfo = MasterInfo

@@ -13,6 +13,7 @@ module System.Mesos.Internal.Wire
   ( -- * Messages
     Message (..)
   , encodeMessage
+  , encodeBuilder
   , decodeMessage
     -- * Wire values
   , WireValue (..)
@@ -73,6 +74,10 @@ class Message a where
 -- | Serialize a record to protobuf bytes.
 encodeMessage :: Message a => a -> ByteString
 encodeMessage = BL.toStrict . B.toLazyByteString . encodeFields
+
+-- | Run an encoder of fields.
+encodeBuilder :: B.Builder -> ByteString
+encodeBuilder = BL.toStrict . B.toLazyByteString
 
 -- | Parse protobuf bytes into a record. Unknown fields are skipped; a
 -- truncated or malformed message gives 'Left' with an explanation.
