@@ -421,6 +421,39 @@ spec = do
     fmap (either (\(e :: DriverError) -> Left (driverErrorCode e)) Right) released
       `shouldSatisfy` (`elem` [Just (Right Stopped), Just (Left DriverDestroyed)])
 
+  it "takes calls from many threads at once while tasks run" $
+    withRunningDriver $ \recorder driver _ -> do
+      offer : _ <- waitFor recorder 30 "offers" offersEvent
+      let tasks = [shellTask (BC.pack ("many-" ++ show i)) offer "exit 0" | i <- [1 .. 10 :: Int]]
+      done <- newEmptyMVar
+      forM_ [1 .. 8 :: Int] $ \_ -> forkIO $ do
+        results <- try $ forM_ [1 .. 50 :: Int] $ \_ -> do
+          s1 <- reconcileTasks driver []
+          s2 <- requestResources driver []
+          s3 <- killTask driver "no-such-task"
+          when ([s1, s2, s3] /= [Running, Running, Running]) $ throwIO (userError (show [s1, s2, s3]))
+        putMVar done (results :: Either SomeException ())
+      launchTasks driver [offerId' offer] tasks filters `shouldReturn` Running
+      outcomes <- mapM (const (takeMVar done)) [1 .. 8 :: Int]
+      [e | Left e <- outcomes] `shouldSatisfy` null . map show
+      forM_ tasks $ \t -> waitFor recorder 30 "TASK_FINISHED" (updateFor (taskInfoId' t) (== Finished))
+
+  it "destroys the driver safely while other threads are calling it" $ do
+    recorder <- newRecorder
+    finished <- newEmptyMVar
+    withSchedulerDriver recorder (testFramework "haskell-destroy-race") "127.0.0.1:1" Nothing $ \driver -> do
+      start driver `shouldReturn` Running
+      forM_ [1 .. 6 :: Int] $ \_ -> forkIO $ do
+        let loop n = do
+              r <- try (reviveOffers driver)
+              case r of
+                Right _ -> loop (n + 1 :: Int)
+                Left (e :: DriverError) -> putMVar finished (driverErrorCode e, n)
+        loop 0
+      threadDelay 100000
+    codes <- mapM (const (timeout (10 * 1000000) (takeMVar finished))) [1 .. 6 :: Int]
+    map (fmap fst) codes `shouldBe` replicate 6 (Just DriverDestroyed)
+
   it "stops cleanly while the master is unreachable (no hang)" $ do
     recorder <- newRecorder
     result <- timeout (30 * 1000000) $
