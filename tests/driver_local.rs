@@ -463,3 +463,23 @@ fn opaque_framework_info_reaches_the_local_master_byte_identical() {
     assert_eq!(call.r#type, Some(scheduler::call::Type::Subscribe as i32));
     assert!(body.windows(info.len()).any(|w| w == info.as_slice()));
 }
+
+#[test]
+fn a_call_past_the_request_timeout_is_reported_not_fatal() {
+    let cluster = cluster(|_| {});
+    let (recorder, log) = Recorder::new();
+    let driver = driver_on(
+        &cluster.leader_url(),
+        recorder,
+        &framework_info("slow"),
+        true,
+    );
+    driver.set_option("request.timeout_ms", "300").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    cluster.delay_calls(Duration::from_secs(2), Duration::from_millis(500));
+    driver.revive_offers(None).unwrap();
+    assert!(eventually(WAIT, || driver.last_error().contains("REVIVE")));
+    assert_eq!(driver.status(), Status::Running);
+    driver.stop(false);
+}

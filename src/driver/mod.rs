@@ -279,7 +279,21 @@ impl Driver {
         result.or_else(|e| self.fail(e))
     }
 
-    /// Sets an option (see ABI.md); only before `start`.
+    /// Sets an option; only before `start` (afterwards: `Error::InvalidState`; unknown
+    /// key or bad value: `Error::InvalidArgument`). Keys:
+    /// - `suppressed_roles`: comma-separated roles sent as suppressed with SUBSCRIBE.
+    /// - `tls.ca_file`: PEM file of CA certificates trusted for https:// masters.
+    /// - `tls.verify`: `true` (default) / `false` to skip certificate verification.
+    /// - `heartbeat.timeout_factor`: missed heartbeat intervals before the connection
+    ///   counts as lost (default 5).
+    /// - `backoff.initial_ms`, `backoff.max_ms`: registration backoff (default 2000 and
+    ///   60000; also capped at failover_timeout / 10; env MESOS_REGISTRATION_BACKOFF_FACTOR).
+    /// - `request.timeout_ms`: time limit of a call (default 75000).
+    /// - `connect.timeout_ms`: TCP connect limit (default 10000).
+    /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
+    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    ///   1 = every call strictly in order).
+    /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();
         if state.status != Status::NotStarted {
@@ -789,5 +803,26 @@ impl Driver {
     /// True when the calling thread is this driver's dispatcher thread (inside a callback).
     pub fn in_callback(&self) -> bool {
         self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_handles_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Driver>();
+    }
+
+    #[test]
+    fn error_codes_match_the_abi() {
+        assert_eq!(Error::NullArgument(String::new()).code(), -1);
+        assert_eq!(Error::InvalidArgument(String::new()).code(), -2);
+        assert_eq!(Error::CalledFromCallback(String::new()).code(), -3);
+        assert_eq!(Error::InvalidState(String::new()).code(), -4);
+        assert_eq!(Error::Panic(String::new()).code(), -5);
+        assert_eq!(Status::Running as i32, 2);
     }
 }

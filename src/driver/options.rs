@@ -20,6 +20,8 @@ pub(crate) struct Options {
     pub connect_timeout: Duration,
     pub max_record_bytes: u64,
     pub log_level: Level,
+    /// Connections on which acknowledgements may overlap (1 = strictly one at a time).
+    pub ack_lanes: usize,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             max_record_bytes: crate::recordio::DEFAULT_MAX_RECORD_BYTES,
             log_level: Level::Off,
+            ack_lanes: 4,
         }
     }
 }
@@ -110,11 +113,22 @@ impl Options {
                 self.max_record_bytes = max;
             }
             "log.level" => self.log_level = value.parse().map_err(bad)?,
+            "ack.connections" => {
+                let lanes: usize = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad("not a positive integer".into()))?;
+                if !(1..=64).contains(&lanes) {
+                    return Err(bad("must be between 1 and 64".into()));
+                }
+                self.ack_lanes = lanes;
+            }
             _ => {
                 return Err(Error::InvalidArgument(format!(
                     "unknown option '{key}' (known: suppressed_roles, tls.ca_file, tls.verify, \
                      heartbeat.timeout_factor, backoff.initial_ms, backoff.max_ms, \
-                     request.timeout_ms, connect.timeout_ms, recordio.max_record_bytes, log.level)"
+                     request.timeout_ms, connect.timeout_ms, recordio.max_record_bytes, log.level, \
+                     ack.connections)"
                 )))
             }
         }

@@ -345,7 +345,8 @@ pub(crate) fn connection_main(shared: Arc<Shared>) {
             AttemptEnd::Failed => backoff.bound_after_failure(),
             AttemptEnd::Lost => backoff.bound_after_loss(),
         };
-        let delay = backoff.jitter(bound);
+        // A floor, so that a zero backoff option cannot make a busy loop of retries.
+        let delay = backoff.jitter(bound).max(Duration::from_millis(5));
         log_at!(
             shared.logger,
             Level::Debug,
@@ -688,19 +689,80 @@ pub(crate) fn monitor_main(shared: Arc<Shared>) {
 }
 
 /// Sends calls in order on one keep-alive connection.
-pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
-    let agent = transport.call_agent();
-    shared.lock().call_agent = Some(agent.clone());
-    while let Ok(item) = rx.recv() {
-        match item {
-            Outgoing::Call { body, kind } => send_one(&shared, &transport, &agent, &body, kind),
-            Outgoing::Stop => {
-                shared.close_stream();
-                break;
-            }
-            Outgoing::TeardownAfterAbort => teardown_after_abort(&shared, &transport, &agent),
+/// Acknowledgements in flight on the parallel lanes.
+struct AckLanes {
+    queue: Mutex<Option<mpsc::Sender<Vec<u8>>>>,
+    in_flight: Mutex<usize>,
+    idle: Condvar,
+}
+
+impl AckLanes {
+    fn wait_idle(&self) {
+        let mut in_flight = self.in_flight.lock();
+        while *in_flight > 0 {
+            self.idle.wait(&mut in_flight);
         }
     }
+}
+
+/// Sends calls in order on keep-alive connections. Acknowledgements may overlap each
+/// other on `ack_lanes` connections (they are independent: the master sends a task's
+/// next update only after the previous one is acknowledged); every other call waits for
+/// the acknowledgements queued before it and is sent alone, so no call overtakes another
+/// call that is not an acknowledgement.
+pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
+    let agent = transport.call_agent();
+    let lanes_wanted = shared.lock().options.ack_lanes.max(1);
+    shared.lock().call_agent = Some(agent.clone());
+    let (lane_tx, lane_rx) = mpsc::channel::<Vec<u8>>();
+    let lane_rx = Mutex::new(lane_rx);
+    let lanes = AckLanes {
+        queue: Mutex::new(Some(lane_tx)),
+        in_flight: Mutex::new(0),
+        idle: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..lanes_wanted {
+            // Lanes inherit this thread's blocked signal mask.
+            let (shared, transport, agent, lanes, lane_rx) =
+                (&shared, &transport, &agent, &lanes, &lane_rx);
+            scope.spawn(move || loop {
+                let body = lane_rx.lock().recv();
+                let Ok(body) = body else { break };
+                send_one(shared, transport, agent, &body, call_type::ACKNOWLEDGE);
+                let mut in_flight = lanes.in_flight.lock();
+                *in_flight -= 1;
+                if *in_flight == 0 {
+                    lanes.idle.notify_all();
+                }
+            });
+        }
+        while let Ok(item) = rx.recv() {
+            match item {
+                Outgoing::Call { body, kind } if kind == call_type::ACKNOWLEDGE => {
+                    *lanes.in_flight.lock() += 1;
+                    if let Some(queue) = &*lanes.queue.lock() {
+                        let _ = queue.send(body);
+                    }
+                }
+                Outgoing::Call { body, kind } => {
+                    lanes.wait_idle();
+                    send_one(&shared, &transport, &agent, &body, kind);
+                }
+                Outgoing::Stop => {
+                    lanes.wait_idle();
+                    shared.close_stream();
+                    break;
+                }
+                Outgoing::TeardownAfterAbort => {
+                    lanes.wait_idle();
+                    teardown_after_abort(&shared, &transport, &agent);
+                }
+            }
+        }
+        // Closing the lane queue ends the lanes.
+        lanes.queue.lock().take();
+    });
     let mut state = shared.lock();
     state.sender_done = true;
     state.call_agent = None;

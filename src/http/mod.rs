@@ -134,6 +134,8 @@ impl Transport {
             .tls_config(self.tls.clone())
             .timeout_connect(Some(self.connect_timeout))
             .timeout_global(total_timeout)
+            // Calls may use several connections at once (acknowledgement lanes).
+            .max_idle_connections_per_host(80)
             .user_agent(concat!("mesos-sched/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent()
