@@ -3,9 +3,13 @@
  * "local" or $MESOS_SCHED_TEST_MASTER): abort then join/stop, run on another thread
  * released by stop, stop inside a callback, free of a running driver, and explicit
  * acknowledgements (a task only reaches TASK_FINISHED when its earlier updates were
- * acknowledged).
+ * acknowledged), and free in a fork()ed child (no threads to join there).
  */
+#include <signal.h>
 #include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "mesos_wire.h"
@@ -16,6 +20,7 @@ typedef struct context {
   waiter w;
   int registered;
   int stop_in_registered;
+  int stop_done; /* set after stop_result was stored, under the mutex */
   mesos_sched_status stop_result;
   int launched;
   int finished;
@@ -32,11 +37,16 @@ static void on_registered(void *user_data, mesos_sched_driver *driver, const uin
   (void)fid_len;
   (void)mi;
   (void)mi_len;
+  mesos_sched_status stopped = 0;
   pthread_mutex_lock(&ctx->w.mutex);
   ctx->registered++;
   pthread_mutex_unlock(&ctx->w.mutex);
-  if (ctx->stop_in_registered) ctx->stop_result = mesos_sched_driver_stop(driver, false);
+  /* run() on the main thread may return as soon as stop() changed the status, before
+   * this callback stored the result: publish it under the mutex. */
+  if (ctx->stop_in_registered) stopped = mesos_sched_driver_stop(driver, false);
   pthread_mutex_lock(&ctx->w.mutex);
+  ctx->stop_result = stopped;
+  ctx->stop_done = 1;
   pthread_cond_broadcast(&ctx->w.changed);
   pthread_mutex_unlock(&ctx->w.mutex);
 }
@@ -91,6 +101,7 @@ static void on_status_explicit_ack(void *user_data, mesos_sched_driver *driver,
 }
 
 static int is_registered(void *arg) { return ((context *)arg)->registered > 0; }
+static int stop_done(void *arg) { return ((context *)arg)->stop_done; }
 static int task_done(void *arg) {
   context *ctx = (context *)arg;
   return ctx->finished + ctx->terminal_other > 0;
@@ -185,6 +196,26 @@ static void test_run_released_by_stop(void) {
   waiter_destroy(&ctx.w);
 }
 
+/* free on the main thread while another thread is blocked in run(): free stops the
+ * driver, waits for run to return, then releases the handle. */
+static void test_free_while_running_elsewhere(void) {
+  context ctx;
+  mesos_sched_scheduler scheduler = base_scheduler();
+  run_thread rt;
+  pthread_t thread;
+  memset(&ctx, 0, sizeof ctx);
+  waiter_init(&ctx.w);
+  rt.driver = new_driver(&ctx, &scheduler, true);
+  rt.result = 0;
+  if (rt.driver && pthread_create(&thread, NULL, run_driver, &rt) == 0) {
+    CHECK(wait_registered(&ctx));
+    mesos_sched_driver_free(rt.driver);
+    pthread_join(thread, NULL);
+    CHECK_STATUS(rt.result, MESOS_SCHED_STATUS_DRIVER_STOPPED, NULL);
+  }
+  waiter_destroy(&ctx.w);
+}
+
 /* stop(false) inside the registered callback; join on the main thread returns. */
 static void test_stop_inside_callback(void) {
   context ctx;
@@ -195,9 +226,14 @@ static void test_stop_inside_callback(void) {
   ctx.stop_in_registered = 1;
   driver = new_driver(&ctx, &scheduler, true);
   if (driver) {
+    int done;
     CHECK_STATUS(mesos_sched_driver_run(driver), MESOS_SCHED_STATUS_DRIVER_STOPPED, driver);
+    pthread_mutex_lock(&ctx.w.mutex);
+    done = waiter_wait(&ctx.w, stop_done, &ctx, WAIT_SECONDS);
+    CHECK(done);
     CHECK(ctx.registered == 1);
     CHECK_STATUS(ctx.stop_result, MESOS_SCHED_STATUS_DRIVER_STOPPED, driver);
+    pthread_mutex_unlock(&ctx.w.mutex);
     mesos_sched_driver_free(driver);
   }
   waiter_destroy(&ctx.w);
@@ -258,11 +294,50 @@ static void test_explicit_acks(void) {
   waiter_destroy(&ctx.w);
 }
 
+/* A child process created by fork() has none of the driver's threads: free there must
+ * return at once (leaking the handle) instead of waiting for them. */
+static void test_free_in_forked_child(void) {
+  context ctx;
+  mesos_sched_scheduler scheduler = base_scheduler();
+  mesos_sched_driver *driver;
+  memset(&ctx, 0, sizeof ctx);
+  waiter_init(&ctx.w);
+  driver = new_driver(&ctx, &scheduler, true);
+  if (driver) {
+    pid_t child;
+    int wstatus = 0;
+    CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
+    CHECK(wait_registered(&ctx));
+    child = fork();
+    if (child == 0) {
+      alarm(10); /* a hang in free kills the child with SIGALRM */
+      mesos_sched_driver_free(driver);
+      /* Reaching here is the test; exec (rather than exit) so that leak checkers
+       * (ASan, valgrind) do not report the handle the child leaks on purpose. */
+      execl("/bin/sh", "sh", "-c", "exit 42", (char *)NULL);
+      _exit(1);
+    }
+    CHECK(child > 0);
+    if (child > 0) {
+      CHECK(waitpid(child, &wstatus, 0) == child);
+      CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 42);
+    }
+    /* The parent's driver is untouched. */
+    CHECK_STATUS(mesos_sched_driver_status(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
+    CHECK_STATUS(mesos_sched_driver_stop(driver, false), MESOS_SCHED_STATUS_DRIVER_STOPPED,
+                 driver);
+    mesos_sched_driver_free(driver);
+  }
+  waiter_destroy(&ctx.w);
+}
+
 int main(void) {
   test_abort();
   test_run_released_by_stop();
+  test_free_while_running_elsewhere();
   test_stop_inside_callback();
   test_free_running();
   test_explicit_acks();
+  test_free_in_forked_child();
   return check_report("test_lifecycle");
 }

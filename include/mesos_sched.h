@@ -85,8 +85,8 @@ typedef int32_t mesos_sched_status;
 
 /**
  * An opaque scheduler driver handle, created by `mesos_sched_driver_new` and released
- * by `mesos_sched_driver_free`. Safe to use from any thread, but not after (or
- * concurrently with) `mesos_sched_driver_free`.
+ * by `mesos_sched_driver_free`. Safe to use from any thread, but not once
+ * `mesos_sched_driver_free` has begun (calls already running are waited for).
  */
 typedef struct mesos_sched_driver mesos_sched_driver;
 
@@ -463,12 +463,13 @@ mesos_sched_status mesos_sched_driver_status(const struct mesos_sched_driver *dr
  * Releases a driver handle; NULL is ignored. A running driver is first stopped with
  * failover semantics (`mesos_sched_driver_stop(driver, true)`: no teardown, its tasks
  * keep running) and joined; a callback in progress on another thread is waited for and
- * no callback runs afterwards, so `user_data` may be released once this returns. The
- * handle must not be used afterwards, nor concurrently from other threads.
+ * no callback runs afterwards, so `user_data` may be released once this returns. Calls
+ * already running on other threads are waited for (a join or run on another thread
+ * returns, released by the stop); the handle must not be used once free has begun.
  *
  * Inside a callback of the same driver this does nothing (it would wait for itself):
- * the handle stays valid and `mesos_sched_driver_last_error` reports
- * CALLED_FROM_CALLBACK's message; free it after join returns. In a child process
+ * the handle stays valid, `mesos_sched_driver_last_error` reports why and a warning is
+ * logged (when MESOS_SCHED_LOG enables it); free it after join returns. In a child process
  * created by fork() the driver's threads do not exist: the handle is leaked, nothing
  * is joined or sent.
  */

@@ -5,9 +5,18 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 use super::{mesos_sched_driver, mesos_sched_status};
 use crate::driver::Error;
+use crate::log::{Level, Logger};
+
+/// The C boundary's own log lines (usage errors, ignored calls). Its level comes from
+/// `MESOS_SCHED_LOG` only: a driver's `log.level` option applies to the driver's lines.
+pub(crate) fn logger() -> &'static Logger {
+    static LOGGER: OnceLock<Logger> = OnceLock::new();
+    LOGGER.get_or_init(|| Logger::new("ffi", Level::from_env()))
+}
 
 thread_local! {
     /// Last error of a call made on this thread without a usable handle (a failed
@@ -33,11 +42,25 @@ pub(crate) fn boundary<F>(handle: Option<&mesos_sched_driver>, body: F) -> mesos
 where
     F: FnOnce() -> Result<mesos_sched_status, Error>,
 {
+    // Counted until the very end: free waits for calls (e.g. a join released by its
+    // stop) that are still inside the handle.
+    let _in_progress = handle.map(|handle| handle.enter_call());
     let outcome = catch_unwind(AssertUnwindSafe(body))
         .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
     match outcome {
         Ok(status) => status,
         Err(error) => {
+            let level = match error {
+                Error::Panic(_) | Error::CalledFromCallback(_) => Level::Warn,
+                _ => Level::Debug,
+            };
+            crate::log_at!(
+                logger(),
+                level,
+                "usage error {}: {}",
+                error.code(),
+                error.message()
+            );
             record_error(handle, error.message());
             mesos_sched_status::from_error(&error)
         }

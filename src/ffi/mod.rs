@@ -15,7 +15,9 @@ mod scheduler;
 
 use std::ffi::{c_char, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use scheduler::mesos_sched_scheduler;
 
@@ -81,16 +83,42 @@ impl mesos_sched_status {
 }
 
 /// An opaque scheduler driver handle, created by `mesos_sched_driver_new` and released
-/// by `mesos_sched_driver_free`. Safe to use from any thread, but not after (or
-/// concurrently with) `mesos_sched_driver_free`.
+/// by `mesos_sched_driver_free`. Safe to use from any thread, but not once
+/// `mesos_sched_driver_free` has begun (calls already running are waited for).
 pub struct mesos_sched_driver {
     driver: Driver,
     /// Process that created the handle: a forked child has none of its threads.
     creation_pid: u32,
     gate: Arc<CallbackGate>,
+    /// Exported calls currently running on this handle (free included).
+    calls_in_progress: AtomicUsize,
+}
+
+/// Marks one exported call as running on a handle until dropped.
+pub(crate) struct CallInProgress<'a>(&'a AtomicUsize);
+
+impl Drop for CallInProgress<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
 }
 
 impl mesos_sched_driver {
+    pub(crate) fn enter_call(&self) -> CallInProgress<'_> {
+        self.calls_in_progress.fetch_add(1, Ordering::Acquire);
+        CallInProgress(&self.calls_in_progress)
+    }
+
+    /// Waits until free is the only call left on the handle. Other calls return soon
+    /// once the driver is stopped (join/run are released by the stop).
+    fn wait_for_other_calls(&self) {
+        while self.calls_in_progress.load(Ordering::Acquire) > 1 {
+            // A concurrent run may have started the driver after free's stop.
+            self.driver.stop(true);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// True when called from inside one of this driver's callbacks.
     fn in_callback(&self) -> bool {
         self.gate.current_thread_in_callback() || self.driver.in_callback()
@@ -169,6 +197,7 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
             driver,
             creation_pid: std::process::id(),
             gate: gate.clone(),
+            calls_in_progress: AtomicUsize::new(0),
         }));
         gate.set_handle(handle);
         *driver_out = handle;
@@ -559,12 +588,13 @@ pub unsafe extern "C" fn mesos_sched_driver_status(
 /// Releases a driver handle; NULL is ignored. A running driver is first stopped with
 /// failover semantics (`mesos_sched_driver_stop(driver, true)`: no teardown, its tasks
 /// keep running) and joined; a callback in progress on another thread is waited for and
-/// no callback runs afterwards, so `user_data` may be released once this returns. The
-/// handle must not be used afterwards, nor concurrently from other threads.
+/// no callback runs afterwards, so `user_data` may be released once this returns. Calls
+/// already running on other threads are waited for (a join or run on another thread
+/// returns, released by the stop); the handle must not be used once free has begun.
 ///
 /// Inside a callback of the same driver this does nothing (it would wait for itself):
-/// the handle stays valid and `mesos_sched_driver_last_error` reports
-/// CALLED_FROM_CALLBACK's message; free it after join returns. In a child process
+/// the handle stays valid, `mesos_sched_driver_last_error` reports why and a warning is
+/// logged (when MESOS_SCHED_LOG enables it); free it after join returns. In a child process
 /// created by fork() the driver's threads do not exist: the handle is leaked, nothing
 /// is joined or sent.
 #[no_mangle]
@@ -583,6 +613,7 @@ pub unsafe extern "C" fn mesos_sched_driver_free(driver: *mut mesos_sched_driver
         handle.driver.stop(true);
         handle.driver.join()?;
         handle.gate.close_and_wait();
+        handle.wait_for_other_calls();
         Ok(mesos_sched_status::MESOS_SCHED_STATUS_DRIVER_STOPPED)
     });
     if (outcome as i32) < 0 {
