@@ -139,8 +139,10 @@ class ToScheduler a where
   slaveLost :: a -> SchedulerDriver -> SlaveID -> IO ()
   slaveLost _ _ _ = return ()
 
-  -- | Invoked when an executor has exited, with its exit status (usually an
-  -- 'UnknownStatus' holding the wait status).
+  -- | Invoked when an executor has exited, with its exit status. As in
+  -- hs-mesos the number arrives as a 'Status': @fromEnum status@ gives it back
+  -- (usually an 'UnknownStatus' holding the wait status; 1 to 4 read as
+  -- driver statuses).
   executorLost :: a -> SchedulerDriver -> ExecutorID -> SlaveID -> Status -> IO ()
   executorLost _ _ _ _ _ = return ()
 
