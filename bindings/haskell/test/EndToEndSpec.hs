@@ -332,6 +332,19 @@ spec = do
       mi' <- waitFor recorder 30 "reRegistered" (\e -> case e of EvReRegistered m -> Just m; _ -> Nothing)
       masterInfoId' mi' `shouldBe` masterInfoId' mi
 
+  it "launching while disconnected gives TASK_LOST (Master disconnected) at once" $
+    withRunningDriverOn ["--admin"] fastBackoff $ \recorder driver master -> do
+      offer : _ <- waitFor recorder 30 "offers" offersEvent
+      -- Keep the driver from resubscribing for a while, then cut its stream.
+      adminFault master "fail_calls" "status=503&ms=3000" >>= (`shouldContain` "200")
+      adminFault master "close_streams" "" >>= (`shouldContain` "200")
+      waitFor recorder 30 "disconnected" (\e -> if e == EvDisconnected then Just () else Nothing)
+      launchTasks driver [offerId' offer] [shellTask "while-away" offer "exit 0"] filters `shouldReturn` Running
+      lost <- waitFor recorder 30 "synthesized TASK_LOST" (updateFor "while-away" (const True))
+      (taskStatusState lost, taskStatusSource lost, taskStatusReason lost, taskStatusMessage lost)
+        `shouldBe` (Lost, Just SourceMaster, Just ReasonMasterDisconnected, Just "Master disconnected")
+      void $ waitFor recorder 30 "reRegistered" (\e -> case e of EvReRegistered m -> Just m; _ -> Nothing)
+
   it "rescinds the offers of a lost agent and calls slaveLost" $
     withRunningDriverOn ["--admin"] defaultDriverOptions $ \recorder _ master -> do
       offer : _ <- waitFor recorder 30 "offers" offersEvent
