@@ -467,6 +467,20 @@ spec = do
     codes <- mapM (const (timeout (10 * 1000000) (takeMVar finished))) [1 .. 6 :: Int]
     map (fmap fst) codes `shouldBe` replicate 6 (Just DriverDestroyed)
 
+  it "never deadlocks when the driver is destroyed while another thread enters run" $ do
+    recorder <- newRecorder
+    outcome <- timeout (60 * 1000000) $ forM_ [1 .. 40 :: Int] $ \i -> do
+      runner <- newEmptyMVar
+      withSchedulerDriver recorder (testFramework "haskell-run-race") "127.0.0.1:1" Nothing $ \driver -> do
+        void $ forkIO (try (run driver) >>= putMVar runner)
+        when (even i) (threadDelay 1000)
+      result <- timeout (10 * 1000000) (takeMVar runner)
+      case result of
+        Just (Right s) -> s `shouldSatisfy` (`elem` [Stopped, NotStarted])
+        Just (Left e) -> driverErrorCode e `shouldBe` DriverDestroyed
+        Nothing -> expectationFailure "run never returned"
+    outcome `shouldBe` Just ()
+
   it "stops cleanly while the master is unreachable (no hang)" $ do
     recorder <- newRecorder
     result <- timeout (30 * 1000000) $

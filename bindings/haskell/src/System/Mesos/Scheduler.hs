@@ -86,7 +86,9 @@ import           Foreign.Marshal.Alloc        (alloca, allocaBytes)
 import           Foreign.Marshal.Array        (allocaArray, peekArray, withArray)
 import           Foreign.Ptr
 import           Foreign.Storable             (peek)
+import           Data.Maybe                   (isNothing)
 import           System.IO                    (hFlush, hPutStrLn, stderr)
+import           System.Timeout                (timeout)
 import           System.Mesos.Internal.FFI
 import           System.Mesos.Types           hiding (requestResources)
 
@@ -416,10 +418,15 @@ destroyDriver d = do
     writeTVar (driverAlive d) False
     return alive
   when wasAlive $ do
-    -- What free does first anyway; doing it here releases a blocked await/run
-    -- in another thread, so the handle is never freed under a call.
-    void (c_driver_stop (driverPtr d) (fromBool' True))
-    atomically $ readTVar (driverCalls d) >>= \n -> when (n > 0) retry
+    -- Stopping (with failover, what free does first anyway) releases an await
+    -- or run blocked in another thread, so the handle is never freed under a
+    -- call. Repeated: a run that was already on its way in may start the
+    -- driver after the first stop.
+    let drain = do
+          void (c_driver_stop (driverPtr d) (fromBool' True))
+          idle <- timeout 100000 (atomically (readTVar (driverCalls d) >>= \n -> when (n > 0) retry))
+          when (isNothing idle) drain
+    drain
     c_driver_free (driverPtr d)
 
 refuseInCallback :: SchedulerDriver -> String -> IO ()
