@@ -13,15 +13,17 @@
 --
 -- Beyond hs-mesos: 'acceptOffers', 'suppressOffers', 'reviveOffersFor',
 -- 'suppressOffersFor', 'acknowledgeStatusUpdate', 'updateFramework',
--- 'setOption' and 'withSchedulerDriverOptions' (explicit acknowledgements,
--- driver options).
+-- 'updateFrameworkWith', 'setOption' and 'withSchedulerDriverOptions'
+-- (explicit acknowledgements, driver options, FrameworkInfo capabilities and
+-- roles through 'FrameworkInfoExtras').
 --
 -- Errors: every driver function returns the driver's 'Status', as in
 -- hs-mesos. A usage error the C library reports with a negative code (a
 -- malformed argument, @await@ inside a callback, 'acknowledgeStatusUpdate'
 -- with implicit acknowledgements, any call on a destroyed driver) is thrown
 -- as a 'DriverError'. An exception escaping a callback is printed on stderr
--- and aborts the driver; it never reaches the C library.
+-- and aborts the driver; it never reaches the C library. A message that
+-- cannot be decoded aborts the driver too, then reaches 'errorMessage'.
 module System.Mesos.Scheduler (
   -- * Creating a new 'Scheduler'
   ToScheduler(..),
