@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds and runs the Haskell binding's test suite (codec, Rust interop, end to end
+# against mesos-local). On a fresh Debian machine it first installs GHC and the needed
+# libghc packages with apt, and builds the Rust library and mesos-local when missing.
+#
+# Environment:
+#   MESOS_SCHED_LIBRARY_DIR  directory of libmesos_sched.so (default: <repo>/target/debug)
+#   MESOS_LOCAL_BIN          the mesos-local binary (default: <repo>/target/debug/mesos-local)
+#   HSPEC_ARGS               extra arguments for the suite (e.g. --match "wire codec")
+# Exit code: the suite's (non-zero as well when a build step fails).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+apt_packages=(ghc cabal-install libghc-async-dev libghc-hspec-dev libghc-quickcheck2-dev)
+
+need_apt=0
+if ! command -v ghc >/dev/null 2>&1; then
+  need_apt=1
+else
+  for pkg in hspec QuickCheck async; do
+    if [ -z "$(ghc-pkg --global --simple-output field "$pkg" name 2>/dev/null)" ]; then need_apt=1; fi
+  done
+fi
+if [ "$need_apt" = 1 ]; then
+  echo "run_tests.sh: installing GHC and Haskell packages with apt" >&2
+  sudo_cmd=()
+  if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
+fi
+
+lib_dir="${MESOS_SCHED_LIBRARY_DIR:-$root/target/debug}"
+export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$root/target/debug/mesos-local}"
+if [ ! -e "$lib_dir/libmesos_sched.so" ] || [ ! -x "$MESOS_LOCAL_BIN" ]; then
+  if [ -n "${MESOS_SCHED_LIBRARY_DIR:-}" ] && [ ! -e "$lib_dir/libmesos_sched.so" ]; then
+    echo "run_tests.sh: no libmesos_sched.so in MESOS_SCHED_LIBRARY_DIR=$lib_dir" >&2
+    exit 2
+  fi
+  echo "run_tests.sh: building the Rust library and mesos-local (cargo build)" >&2
+  (cd "$root" && cargo build --lib --bin mesos-local)
+fi
+lib_dir="$(cd "$lib_dir" && pwd)"
+# The library's soname is libmesos_sched.so.0, which cargo does not create next to
+# libmesos_sched.so: link and load through a directory that has both names.
+if [ ! -e "$lib_dir/libmesos_sched.so.0" ]; then
+  mkdir -p "$here/dist/lib"
+  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so"
+  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so.0"
+  lib_dir="$here/dist/lib"
+fi
+
+# Plain Cabal through Setup.hs: no Hackage, no package index, only the global
+# package database that Debian's libghc-* packages fill.
+build_dir="$here/dist"
+runghc Setup.hs configure --builddir="$build_dir" --enable-tests \
+  --extra-lib-dirs="$lib_dir" --ghc-options="-optl-Wl,-rpath,$lib_dir" >/dev/null
+runghc Setup.hs build --builddir="$build_dir"
+# Every export of every module is documented.
+haddock_log="$build_dir/haddock.log"
+runghc Setup.hs haddock --builddir="$build_dir" >"$haddock_log" 2>&1 || { cat "$haddock_log" >&2; exit 1; }
+if grep -E '^ *[0-9]+% \(' "$haddock_log" | grep -v '^ *100% '; then
+  echo "run_tests.sh: undocumented exports (see $haddock_log)" >&2
+  exit 1
+fi
+
+export LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export MESOS_SCHED_EXAMPLE_BIN="$build_dir/build/mesos-sched-example/mesos-sched-example"
+set +e
+# shellcheck disable=SC2086
+"$build_dir/build/spec/spec" ${HSPEC_ARGS:-}
+status=$?
+set -e
+exit "$status"
