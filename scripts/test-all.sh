@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of mesos-sched on a fresh machine: installs what the tests need
-# (apt: cmake, zookeeper, ghc; pip: into venvs), then the Rust, C, ZooKeeper, Python,
-# Haskell and fuzz suites. Exit status: 0 only when every step passed.
+# Runs every test of mesos-sched on a fresh machine: installs what the tests need (apt:
+# cmake, valgrind, zookeeper, ghc + libghc packages; pip packages into a venv; cargo-fuzz),
+# then the Rust, C, ZooKeeper, Python, Haskell and fuzz suites.
+# Exit status 0 only when every step passed; a failed step does not stop the others.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 failed=()
 step() {
@@ -20,10 +20,24 @@ step() {
   fi
 }
 
+# A real ZooKeeper server for the zk:// tests (tests/zk_*.rs fail without it).
+zk_dir=$(mktemp -d /tmp/mesos-sched-zk.XXXXXX)
+trap 'bash scripts/zookeeper.sh clean "$zk_dir" >/dev/null 2>&1 || true' EXIT
+start_zookeeper() {
+  MESOS_SCHED_TEST_ZK=$(bash scripts/zookeeper.sh start "$zk_dir") || return 1
+  export MESOS_SCHED_TEST_ZK
+  echo "ZooKeeper on $MESOS_SCHED_TEST_ZK"
+}
+
 step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --all-targets -- -D warnings
-step "rust tests" cargo test --all-targets
-step "fuzz (bounded)" bash scripts/fuzz.sh 30
+step "zookeeper server" start_zookeeper
+step "rust tests (unit, integration, ABI, header drift, symbols, zk)" cargo test --all-targets --no-fail-fast
+step "C tests (plain, AddressSanitizer, valgrind)" bash scripts/ctest.sh
+step "C example framework against local" bash scripts/run-example.sh
+step "python binding" bash bindings/python/run_tests.sh
+step "haskell binding" bash bindings/haskell/run_tests.sh
+step "fuzz (30 s per target)" bash scripts/fuzz.sh 30
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then
