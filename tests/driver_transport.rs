@@ -523,6 +523,10 @@ fn child_logging_run() {
     assert!(log.wait_for(WAIT, is_registered));
     master.script_calls([Answer::status(400, "bad call")]);
     driver.revive_offers(None).unwrap();
+    // The answer first: losing the stream interrupts a call in flight.
+    assert!(eventually(WAIT, || driver
+        .last_error()
+        .contains("answered 400")));
     master.close_streams();
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
     driver.stop(false);
