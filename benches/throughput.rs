@@ -147,6 +147,187 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[index]
 }
 
+/// CPU time (user + system) of this process's live threads, by side: the driver
+/// (`mesos-sched-*` threads), mesos-local (`mesos-local-*` and tiny_http's unnamed
+/// connection threads, which carry the process name), keyed by thread id.
+fn thread_cpu() -> std::collections::HashMap<u64, (String, Duration)> {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut out = std::collections::HashMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(tid) = task.file_name().to_string_lossy().parse::<u64>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // comm is in parentheses and may hold spaces: fields follow the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let (Some(utime), Some(stime)) = (fields.get(11), fields.get(12)) else {
+            continue;
+        };
+        let total = utime.parse::<f64>().unwrap_or(0.0) + stime.parse::<f64>().unwrap_or(0.0);
+        out.insert(tid, (comm, Duration::from_secs_f64(total / ticks)));
+    }
+    out
+}
+
+/// CPU spent since `before`, by thread name (tiny_http's unnamed connection threads
+/// carry the process name); the bench's main thread is left out.
+fn cpu_by_thread(
+    before: &std::collections::HashMap<u64, (String, Duration)>,
+) -> std::collections::BTreeMap<String, Duration> {
+    let main_thread = std::process::id() as u64;
+    let mut out = std::collections::BTreeMap::new();
+    for (tid, (comm, now)) in thread_cpu() {
+        if tid == main_thread {
+            continue;
+        }
+        let spent = now.saturating_sub(before.get(&tid).map(|(_, d)| *d).unwrap_or_default());
+        *out.entry(comm).or_insert(Duration::ZERO) += spent;
+    }
+    out
+}
+
+/// (driver, mesos-local) CPU from `cpu_by_thread`.
+fn cpu_by_side(by_thread: &std::collections::BTreeMap<String, Duration>) -> (Duration, Duration) {
+    let driver = by_thread
+        .iter()
+        .filter(|(comm, _)| comm.starts_with("mesos-sched"))
+        .map(|(_, cpu)| *cpu)
+        .sum();
+    let all: Duration = by_thread.values().sum();
+    (driver, all - driver)
+}
+
+/// Sequential calls per second of a minimal HTTP client (no driver, no ureq): the
+/// floor that mesos-local alone sets for in-order calls on one connection.
+fn raw_sequential_calls(calls: usize, window: usize) -> (f64, Duration) {
+    use mesos_sched::proto::scheduler;
+    use std::io::{Read, Write};
+    let cluster = start_cluster();
+    let address = cluster
+        .leader_url()
+        .trim_start_matches("http://")
+        .to_string();
+    let post = |body: &[u8], stream_id: Option<&str>| {
+        let mut request = format!(
+            "POST /api/v1/scheduler HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Type: application/x-protobuf\r\nAccept: application/x-protobuf\r\n\
+             Content-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(stream_id) = stream_id {
+            request.push_str(&format!("Mesos-Stream-Id: {stream_id}\r\n"));
+        }
+        request.push_str("\r\n");
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body);
+        bytes
+    };
+    // Reads one response head (+ Content-Length body); returns the head.
+    fn read_response(socket: &mut std::net::TcpStream, pending: &mut Vec<u8>) -> String {
+        let mut buffer = [0u8; 4096];
+        loop {
+            if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&pending[..end]).to_string();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                while pending.len() < end + 4 + length {
+                    let n = socket.read(&mut buffer).expect("read");
+                    assert!(n > 0, "connection closed");
+                    pending.extend_from_slice(&buffer[..n]);
+                }
+                pending.drain(..end + 4 + length);
+                return head;
+            }
+            let n = socket.read(&mut buffer).expect("read");
+            assert!(n > 0, "connection closed");
+            pending.extend_from_slice(&buffer[..n]);
+        }
+    }
+    let subscribe = scheduler::Call {
+        r#type: Some(scheduler::call::Type::Subscribe as i32),
+        subscribe: Some(scheduler::call::Subscribe {
+            framework_info: v1::FrameworkInfo::decode(framework_info().as_slice()).unwrap(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .write_all(&post(&subscribe.encode_to_vec(), None))
+        .unwrap();
+    let mut pending = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head = loop {
+        let n = stream.read(&mut buffer).expect("read");
+        pending.extend_from_slice(&buffer[..n]);
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            break String::from_utf8_lossy(&pending[..end]).to_string();
+        }
+    };
+    let stream_id = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("mesos-stream-id")
+                .then(|| value.trim().to_string())
+        })
+        .expect("Mesos-Stream-Id");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cluster.framework_ids().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let framework_id = cluster.framework_ids()[0].clone();
+    let suppress = scheduler::Call {
+        r#type: Some(scheduler::call::Type::Suppress as i32),
+        framework_id: Some(v1::FrameworkId {
+            value: framework_id,
+        }),
+        suppress: Some(scheduler::call::Suppress {
+            roles: vec!["bench-role".into()],
+        }),
+        ..Default::default()
+    };
+    let request = post(&suppress.encode_to_vec(), Some(&stream_id));
+    let mut calls_socket = std::net::TcpStream::connect(&address).expect("connect");
+    calls_socket.set_nodelay(true).unwrap();
+    let mut pending = Vec::new();
+    let cpu_before = thread_cpu();
+    let started = Instant::now();
+    // `window` > 1: HTTP/1.1 pipelining, up to `window` requests written ahead.
+    let mut written = 0;
+    let mut answered = 0;
+    while answered < calls {
+        while written < calls && written - answered < window {
+            calls_socket.write_all(&request).unwrap();
+            written += 1;
+        }
+        let head = read_response(&mut calls_socket, &mut pending);
+        assert!(head.starts_with("HTTP/1.1 202"), "{head}");
+        answered += 1;
+    }
+    let rate = calls as f64 / started.elapsed().as_secs_f64();
+    let (_, local_cpu) = cpu_by_side(&cpu_by_thread(&cpu_before));
+    drop(stream);
+    drop(cluster);
+    (rate, local_cpu / calls as u32)
+}
+
 /// What one status-update run measured.
 struct UpdatesRun {
     delivered: usize,
@@ -154,11 +335,16 @@ struct UpdatesRun {
     elapsed: Duration,
     call_error: String,
     latencies: Vec<u64>,
+    /// CPU of the driver's threads and of mesos-local's during the run.
+    driver_cpu: Duration,
+    local_cpu: Duration,
+    cpu_threads: std::collections::BTreeMap<String, Duration>,
 }
 
 /// Status updates delivered + acknowledged, acknowledgements on `ack_connections`.
 fn updates_run(tasks_total: usize, ack_connections: &str) -> UpdatesRun {
     let cluster = start_cluster();
+    let cpu_before = thread_cpu();
     let shared = Arc::new(Shared::default());
     let bench = Bench {
         shared: shared.clone(),
@@ -202,6 +388,8 @@ fn updates_run(tasks_total: usize, ack_connections: &str) -> UpdatesRun {
             .is_some_and(|f| f["unacknowledged_updates"] == 0)
     });
     let elapsed = started.elapsed();
+    let cpu_threads = cpu_by_thread(&cpu_before);
+    let (driver_cpu, local_cpu) = cpu_by_side(&cpu_threads);
     let call_error = driver.last_error();
     driver.stop(false);
     drop(driver);
@@ -214,6 +402,9 @@ fn updates_run(tasks_total: usize, ack_connections: &str) -> UpdatesRun {
         elapsed,
         call_error,
         latencies,
+        driver_cpu,
+        local_cpu,
+        cpu_threads,
     }
 }
 
@@ -225,14 +416,35 @@ fn main() {
     // Three updates per simulated task: STARTING, RUNNING, FINISHED.
     let tasks_total = updates_wanted.div_ceil(3);
 
+    // BENCH_ONLY=raw: only the minimal client's sequential calls against mesos-local.
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "raw") {
+        for window in [1, 4, 16] {
+            let (rate, local_cpu) = raw_sequential_calls(20_000, window);
+            println!(
+                "{rate:.0} calls per second (minimal client, no driver, {window} in flight); \
+                 mesos-local CPU per call {:.1} us",
+                local_cpu.as_secs_f64() * 1e6
+            );
+        }
+        return;
+    }
+
     // BENCH_ONLY=updates: just the default status-update run (for profiling).
     if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "updates") {
         let run = updates_run(tasks_total, "1");
         println!(
-            "{} updates delivered + acked per second (ack.connections=1, acked: {})",
+            "{} updates delivered + acked per second (ack.connections=1, acked: {}); \
+             CPU per update: driver {:.1} us, mesos-local {:.1} us; wall {:.1} us",
             (run.delivered as f64 / run.elapsed.as_secs_f64()).round(),
-            run.acked
+            run.acked,
+            run.driver_cpu.as_secs_f64() * 1e6 / run.delivered.max(1) as f64,
+            run.local_cpu.as_secs_f64() * 1e6 / run.delivered.max(1) as f64,
+            run.elapsed.as_secs_f64() * 1e6 / run.delivered.max(1) as f64,
         );
+        for (thread, cpu) in &run.cpu_threads {
+            let per_update = cpu.as_secs_f64() * 1e6 / run.delivered.max(1) as f64;
+            println!("  CPU per update in {thread} threads: {per_update:.1} us");
+        }
         return;
     }
 
@@ -455,6 +667,20 @@ fn main() {
         rows.push((
             label("updates delivered + acked per second"),
             format!("{:.0}", run.delivered as f64 / run.elapsed.as_secs_f64()),
+        ));
+        let per_update = |cpu: Duration| {
+            format!(
+                "{:.1} us",
+                cpu.as_secs_f64() * 1e6 / run.delivered.max(1) as f64
+            )
+        };
+        rows.push((
+            label("CPU per update, driver threads"),
+            per_update(run.driver_cpu),
+        ));
+        rows.push((
+            label("CPU per update, mesos-local threads"),
+            per_update(run.local_cpu),
         ));
         rows.push((
             label("update latency p50, agent -> callback, loaded"),

@@ -523,6 +523,10 @@ fn child_logging_run() {
     assert!(log.wait_for(WAIT, is_registered));
     master.script_calls([Answer::status(400, "bad call")]);
     driver.revive_offers(None).unwrap();
+    // The answer first: losing the stream interrupts a call in flight.
+    assert!(eventually(WAIT, || driver
+        .last_error()
+        .contains("answered 400")));
     master.close_streams();
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
     driver.stop(false);
@@ -624,4 +628,38 @@ fn events_read_before_an_error_event_are_delivered_before_it() {
         1
     );
     assert_eq!(driver.last_error(), "Framework removed");
+}
+
+#[test]
+fn a_call_without_an_answer_times_out_and_the_next_one_goes_out() {
+    let master = FakeMaster::start(15.0);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.set_option("request.timeout_ms", "400").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    master.script_calls([Answer::hang()]);
+    let sent = Instant::now();
+    driver.revive_offers(None).unwrap();
+    driver.suppress_offers(None).unwrap();
+    let suppress = master.wait_received(WAIT, |r| {
+        r.call.r#type == Some(scheduler::call::Type::Suppress as i32)
+    });
+    assert!(
+        suppress.is_some(),
+        "the call after the hanging one never left"
+    );
+    let waited = sent.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    assert!(
+        driver.last_error().contains("REVIVE failed"),
+        "{}",
+        driver.last_error()
+    );
+    // The subscription itself was not affected.
+    assert_eq!(master.open_streams(), 1);
+    assert_eq!(driver.status(), Status::Running);
+    driver.stop(true);
 }

@@ -435,12 +435,13 @@ impl Driver {
             Duration::from_secs(1)
         };
         state.stopped_at = Some(Instant::now() + grace);
-        if !failover && state.connection.is_some() {
+        if let (false, Some(connection)) = (failover, &state.connection) {
             let teardown = calls::new_call(call_type::TEARDOWN, state.framework_id.as_ref());
             if let Some(tx) = &state.send_tx {
                 let _ = tx.send(Outgoing::Call {
                     body: prost::Message::encode_to_vec(&teardown),
                     kind: call_type::TEARDOWN,
+                    generation: connection.generation,
                 });
             }
         }

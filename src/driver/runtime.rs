@@ -49,6 +49,9 @@ pub(crate) enum Outgoing {
     Call {
         body: Vec<u8>,
         kind: i32,
+        /// `Connection::generation` of the subscription it was made for: a call still
+        /// queued when that subscription ends is dropped, never sent on the next one.
+        generation: u64,
     },
     /// Close the subscription once everything queued before has been sent, then exit.
     Stop,
@@ -65,6 +68,8 @@ pub(crate) struct Connection {
     /// The calls' keep-alive agent of this subscription only: shut down when the
     /// subscription ends, so that a call hanging on a dead master ends at once.
     pub call_agent: ureq::Agent,
+    /// The SUBSCRIBE attempt it came from (`State::stream_generation`).
+    pub generation: u64,
 }
 
 pub(crate) struct State {
@@ -172,8 +177,13 @@ impl Shared {
             );
             return false;
         }
-        if let Some(tx) = &state.send_tx {
-            let _ = tx.send(Outgoing::Call { body, kind });
+        if let (Some(tx), Some(connection)) = (&state.send_tx, &state.connection) {
+            let generation = connection.generation;
+            let _ = tx.send(Outgoing::Call {
+                body,
+                kind,
+                generation,
+            });
         }
         true
     }
@@ -462,6 +472,7 @@ fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> Attempt
         Ok(subscription) => {
             let calls = Calls {
                 agent: transport.call_agent(),
+                generation,
             };
             read_stream(shared, subscription, &calls, max_record_bytes, backoff)
         }
@@ -502,6 +513,7 @@ fn attempt(shared: &Arc<Shared>, leader: &str, backoff: &mut Backoff) -> Attempt
 /// What the calls of a subscription are sent with.
 struct Calls {
     agent: ureq::Agent,
+    generation: u64,
 }
 
 fn read_stream(
@@ -621,6 +633,7 @@ fn handle_record(
                 endpoint: endpoint.to_string(),
                 stream_id: stream_id.to_string(),
                 call_agent: calls.agent.clone(),
+                generation: calls.generation,
             });
             let framework_id = subscribed_event.framework_id;
             state.framework_id = Some(framework_id.clone());
@@ -790,8 +803,11 @@ pub(crate) fn monitor_main(shared: Arc<Shared>) {
 
 /// Sends calls in order on one keep-alive connection.
 /// Acknowledgements in flight on the parallel lanes.
+/// An acknowledgement's body and the `Connection::generation` it was made for.
+type LaneItem = (Vec<u8>, u64);
+
 struct AckLanes {
-    queue: Mutex<Option<mpsc::Sender<Vec<u8>>>>,
+    queue: Mutex<Option<mpsc::Sender<LaneItem>>>,
     in_flight: Mutex<usize>,
     idle: Condvar,
 }
@@ -816,7 +832,7 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
     let agent = transport.call_agent();
     let lanes_wanted = shared.lock().options.ack_lanes.max(1);
     shared.lock().call_agent = Some(agent.clone());
-    let (lane_tx, lane_rx) = mpsc::channel::<Vec<u8>>();
+    let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
     let lane_rx = Mutex::new(lane_rx);
     let lanes = AckLanes {
         queue: Mutex::new(Some(lane_tx)),
@@ -830,9 +846,9 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
             // Lanes inherit this thread's blocked signal mask.
             let (shared, transport, lanes, lane_rx) = (&shared, &transport, &lanes, &lane_rx);
             scope.spawn(move || loop {
-                let body = lane_rx.lock().recv();
-                let Ok(body) = body else { break };
-                send_one(shared, transport, &body, call_type::ACKNOWLEDGE);
+                let item = lane_rx.lock().recv();
+                let Ok((body, generation)) = item else { break };
+                send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
                 let mut in_flight = lanes.in_flight.lock();
                 *in_flight -= 1;
                 if *in_flight == 0 {
@@ -842,17 +858,23 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
         }
         while let Ok(item) = rx.recv() {
             match item {
-                Outgoing::Call { body, kind }
-                    if kind == call_type::ACKNOWLEDGE && lane_threads > 0 =>
-                {
+                Outgoing::Call {
+                    body,
+                    kind,
+                    generation,
+                } if kind == call_type::ACKNOWLEDGE && lane_threads > 0 => {
                     *lanes.in_flight.lock() += 1;
                     if let Some(queue) = &*lanes.queue.lock() {
-                        let _ = queue.send(body);
+                        let _ = queue.send((body, generation));
                     }
                 }
-                Outgoing::Call { body, kind } => {
+                Outgoing::Call {
+                    body,
+                    kind,
+                    generation,
+                } => {
                     lanes.wait_idle();
-                    send_one(&shared, &transport, &body, kind);
+                    send_one(&shared, &transport, &body, kind, generation);
                 }
                 Outgoing::Stop => {
                     lanes.wait_idle();
@@ -892,12 +914,13 @@ fn call_name(kind: i32) -> &'static str {
     }
 }
 
-fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32) {
+fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32, generation: u64) {
     let (connection, aborted) = {
         let state = shared.lock();
         (state.connection.clone(), state.status == Status::Aborted)
     };
-    let Some(connection) = connection else {
+    let Some(connection) = connection.filter(|c| c.generation == generation) else {
+        // Disconnected, or made for a subscription that has ended since.
         log_at!(
             shared.logger,
             Level::Debug,
