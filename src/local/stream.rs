@@ -97,6 +97,32 @@ pub fn find_socket(peer: SocketAddr, local_port: u16) -> Option<OwnedFd> {
     None
 }
 
+/// Shuts down (both directions) every connection accepted on `local_port` in this
+/// process: streams, keep-alive call connections and requests in progress. Their
+/// clients see the connection end at once, as when a master process dies; the threads
+/// that own those sockets notice on their next read or write and close them.
+pub fn shutdown_connections(local_port: u16) {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // Accepted connections: our port locally and a peer. The listener has no peer;
+        // our own clients of that port have it as the peer's port, not the local one.
+        if sockaddr_of(fd, false).map(|a| a.port()) == Some(local_port)
+            && sockaddr_of(fd, true).is_some()
+        {
+            // SAFETY: shutdown(2) changes the connection's state, not the fd table: the
+            // fd stays valid for its owner.
+            unsafe {
+                libc::shutdown(fd, libc::SHUT_RDWR);
+            }
+        }
+    }
+}
+
 fn sockaddr_of(fd: i32, peer: bool) -> Option<SocketAddr> {
     // SAFETY: plain getsockname/getpeername into a zeroed sockaddr_storage.
     unsafe {
