@@ -298,10 +298,14 @@ impl StreamWriter {
     }
 
     fn one_chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.unflushed_chunk(data)?;
+        self.writer.flush()
+    }
+
+    fn unflushed_chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
         write!(self.writer, "{:x}\r\n", data.len())?;
         self.writer.write_all(data)?;
-        self.writer.write_all(b"\r\n")?;
-        self.writer.flush()
+        self.writer.write_all(b"\r\n")
     }
 
     fn record(&self, event_bytes: &[u8]) -> Vec<u8> {
@@ -353,7 +357,7 @@ impl StreamWriter {
                 .min(Duration::from_millis(100));
             let stalled = self.faults.stalled.load(Ordering::Relaxed);
             let result = match rx.recv_timeout(wait) {
-                Ok(cmd) => self.handle(cmd, stalled),
+                Ok(cmd) => self.handle_queued(cmd, &rx, stalled),
                 Err(RecvTimeoutError::Timeout) => Ok(None),
                 Err(RecvTimeoutError::Disconnected) => {
                     self.terminate();
@@ -382,12 +386,50 @@ impl StreamWriter {
         }
     }
 
-    fn handle(&mut self, cmd: StreamCmd, stalled: bool) -> std::io::Result<Option<StreamEnd>> {
+    /// Handles `cmd` and the events queued behind it; consecutive events go out with one
+    /// flush (fewer syscalls and segments when updates come fast).
+    fn handle_queued(
+        &mut self,
+        cmd: StreamCmd,
+        rx: &Receiver<StreamCmd>,
+        stalled: bool,
+    ) -> std::io::Result<Option<StreamEnd>> {
+        const MAX_BATCH: usize = 256;
+        let mut next = Some(cmd);
+        let mut handled = 0;
+        let mut result = Ok(None);
+        while let Some(cmd) = next.take() {
+            let more = if handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+            let flush = !matches!(more, Some(StreamCmd::Event(_)));
+            result = self.handle(cmd, stalled, flush);
+            if !matches!(result, Ok(None)) {
+                break;
+            }
+            handled += 1;
+            next = more;
+        }
+        result
+    }
+
+    fn handle(
+        &mut self,
+        cmd: StreamCmd,
+        stalled: bool,
+        flush: bool,
+    ) -> std::io::Result<Option<StreamEnd>> {
         match cmd {
             StreamCmd::Event(event) => {
                 if !stalled {
                     let record = self.event_record(&event);
-                    self.chunk(&record)?;
+                    if flush || self.faults.split.load(Ordering::Relaxed) {
+                        self.chunk(&record)?;
+                    } else {
+                        self.unflushed_chunk(&record)?;
+                    }
                 }
             }
             StreamCmd::RawEvent(bytes) => {
