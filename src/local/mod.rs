@@ -446,7 +446,7 @@ impl LocalCluster {
             self.cluster.disconnect_all_for_leader_change();
             *self.cluster.leader.lock() = index;
             // A master losing leadership ends like upstream's (which exits): nothing
-            // accepted on it stays unanswered.
+            // accepted on it before stays unanswered.
             if let Some(old) = current {
                 self.faults().close_connections(old);
             }
@@ -533,25 +533,51 @@ impl Faults<'_> {
             .command_all_streams(|| StreamCmd::ErrorAndClose(message.clone()));
     }
     pub fn change_leader(&self, to: usize) {
-        if let Some(old) = self.switch_leader(to) {
-            self.close_connections(old);
+        if let Some(deposed) = self.switch_leader(to) {
+            deposed.close();
         }
     }
-    /// Makes master `to` the leader and closes the streams; returns the previous leader
-    /// if it changed (whose connections the caller closes: `close_connections`).
-    pub fn switch_leader(&self, to: usize) -> Option<usize> {
+    /// Makes master `to` the leader and closes the streams; if the leader changed,
+    /// returns the old leader's connections as they were at the switch, for the caller
+    /// to close (connections made later get the old master's redirect).
+    pub fn switch_leader(&self, to: usize) -> Option<OpenConnections> {
         if to >= self.cluster.masters.len() {
             return None;
         }
         self.cluster.disconnect_all_for_leader_change();
         let old = self.cluster.leader.lock().replace(to);
-        old.filter(|&old| old != to)
+        let old = old.filter(|&old| old != to)?;
+        Some(self.open_connections(old))
+    }
+    /// Master `index`'s open connections now.
+    pub fn open_connections(&self, index: usize) -> OpenConnections {
+        let port = self.cluster.masters[index].port;
+        OpenConnections {
+            port,
+            connections: stream::connections_on(port),
+        }
     }
     /// Ends every open connection of master `index` at once, as a dying master process
     /// would (requests in progress are never answered).
     pub fn close_connections(&self, index: usize) {
-        stream::shutdown_connections(self.cluster.masters[index].port);
+        self.open_connections(index).close();
     }
+}
+
+/// A snapshot of a master's open connections (see `Faults::open_connections`).
+pub(crate) struct OpenConnections {
+    port: u16,
+    connections: Vec<(i32, std::net::SocketAddr)>,
+}
+
+impl OpenConnections {
+    /// Ends them at once (those still open).
+    pub fn close(self) {
+        stream::shutdown_connections(&self.connections, self.port);
+    }
+}
+
+impl Faults<'_> {
     pub fn no_leader_for(&self, duration: Duration) {
         *self.cluster.call_faults.no_leader_until.lock() = Some(Instant::now() + duration);
     }

@@ -638,11 +638,11 @@ fn admin(cluster: &Arc<Cluster>, request: Request, path: &str, query: &str) {
         "change_leader" => match query_param(query, "to").and_then(|v| v.parse::<usize>().ok()) {
             Some(to) if to < cluster.masters.len() => {
                 // The old leader's connections (maybe this one) close after the answer.
-                let old = local.switch_leader(to);
+                let deposed = local.switch_leader(to);
                 log_info!("admin: leader is master {to}");
                 respond(request, text(200, format!("leader is master {to}")));
-                if let Some(old) = old {
-                    local.close_connections(old);
+                if let Some(deposed) = deposed {
+                    deposed.close();
                 }
                 return;
             }

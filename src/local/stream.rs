@@ -97,23 +97,27 @@ pub fn find_socket(peer: SocketAddr, local_port: u16) -> Option<OwnedFd> {
     None
 }
 
-/// Shuts down (both directions) every connection accepted on `local_port` in this
-/// process: streams, keep-alive call connections and requests in progress. Their
-/// clients see the connection end at once, as when a master process dies; the threads
-/// that own those sockets notice on their next read or write and close them.
-pub fn shutdown_connections(local_port: u16) {
+/// The connections accepted on `local_port` in this process (descriptor and peer):
+/// accepted ones have our port locally and a peer. The listener has no peer; our own
+/// clients of that port have it as the peer's port, not the local one.
+pub fn connections_on(local_port: u16) -> Vec<(i32, SocketAddr)> {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return;
+        return Vec::new();
     };
-    for entry in dir.flatten() {
-        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        // Accepted connections: our port locally and a peer. The listener has no peer;
-        // our own clients of that port have it as the peer's port, not the local one.
-        if sockaddr_of(fd, false).map(|a| a.port()) == Some(local_port)
-            && sockaddr_of(fd, true).is_some()
-        {
+    dir.flatten()
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|&fd| sockaddr_of(fd, false).map(|a| a.port()) == Some(local_port))
+        .filter_map(|fd| sockaddr_of(fd, true).map(|peer| (fd, peer)))
+        .collect()
+}
+
+/// Shuts down (both directions) those connections, skipping a descriptor that has been
+/// reused for another connection meanwhile. Their clients see the connection end at
+/// once, as when a master process dies; the threads owning those sockets notice on
+/// their next read or write and close them.
+pub fn shutdown_connections(connections: &[(i32, SocketAddr)], local_port: u16) {
+    for &(fd, peer) in connections {
+        if socket_matches(fd, peer, local_port) {
             // SAFETY: shutdown(2) changes the connection's state, not the fd table: the
             // fd stays valid for its owner.
             unsafe {
