@@ -513,7 +513,11 @@ fn start_stream(
     if let Some(socket) = &socket {
         stream::set_send_timeout(socket, STREAM_SEND_TIMEOUT);
     }
-    let writer = request.into_writer();
+    // Buffered: a stream writes a record in pieces, then flushes once.
+    let writer: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::with_capacity(
+        8192,
+        request.into_writer(),
+    ));
     let stream_id = util::new_uuid();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = StreamHandle::new(stream_id.clone(), encoding, index, tx);
