@@ -472,3 +472,104 @@ fn decoded_stream_with_the_project_decoder() {
     assert_eq!(kinds[1], event::Type::Heartbeat as i32);
     assert_eq!(kinds[2], event::Type::Offers as i32);
 }
+
+/// A raw keep-alive connection that has had one answered request.
+fn keep_alive_connection(addr: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(addr).unwrap();
+    write!(socket, "GET /health HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\nOK") {
+        socket.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    socket
+}
+
+/// A raw connection whose scheduler call is in progress (held by `delay_calls`).
+fn in_flight_call(addr: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(addr).unwrap();
+    let body = b"{}";
+    write!(
+        socket,
+        "POST /api/v1/scheduler HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    socket.write_all(body).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    socket
+}
+
+/// Time until the peer closes the connection (EOF or reset), without any answer bytes.
+fn time_to_close(socket: &mut TcpStream, since: Instant) -> Duration {
+    let (bytes, _) = read_all(socket);
+    assert!(
+        bytes.is_empty(),
+        "unexpected answer: {:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+    since.elapsed()
+}
+
+#[test]
+fn stopped_master_closes_open_connections_at_once() {
+    let cluster = start(LocalConfig {
+        masters: 2,
+        ..config()
+    });
+    let urls = cluster.master_urls();
+    let addr = urls[0].trim_start_matches("http://").to_string();
+    let mut idle = keep_alive_connection(&addr);
+    cluster.delay_calls(Duration::from_secs(8), Duration::from_secs(20));
+    let mut slow = in_flight_call(&addr);
+    // Let the slow call reach its delay.
+    std::thread::sleep(Duration::from_millis(200));
+    let stopped = Instant::now();
+    cluster.stop_master(0);
+    let idle_closed = time_to_close(&mut idle, stopped);
+    assert!(idle_closed < Duration::from_secs(1), "{idle_closed:?}");
+    assert!(time_to_close(&mut slow, stopped) < Duration::from_secs(1));
+    // The other master still serves.
+    assert_eq!(get(&format!("{}/health", urls[1])).status, 200);
+}
+
+#[test]
+fn shutdown_closes_open_connections_at_once() {
+    let cluster = start(config());
+    let addr = cluster
+        .leader_url()
+        .trim_start_matches("http://")
+        .to_string();
+    let mut idle = keep_alive_connection(&addr);
+    cluster.delay_calls(Duration::from_secs(8), Duration::from_secs(20));
+    let mut slow = in_flight_call(&addr);
+    std::thread::sleep(Duration::from_millis(200));
+    let stopped = Instant::now();
+    let shutdown = std::thread::spawn(move || cluster.shutdown());
+    assert!(time_to_close(&mut idle, stopped) < Duration::from_secs(1));
+    assert!(time_to_close(&mut slow, stopped) < Duration::from_secs(1));
+    shutdown.join().unwrap();
+}
+
+#[test]
+fn leader_change_closes_the_old_leaders_connections() {
+    let cluster = start(LocalConfig {
+        masters: 2,
+        ..config()
+    });
+    let urls = cluster.master_urls();
+    let addr = urls[0].trim_start_matches("http://").to_string();
+    let mut idle = keep_alive_connection(&addr);
+    let changed = Instant::now();
+    cluster.change_leader(1);
+    assert!(time_to_close(&mut idle, changed) < Duration::from_secs(1));
+    // The old leader still answers new connections, with a redirect.
+    let reply = post(&scheduler_url(&urls[0]), Some(JSON), &[], b"{}");
+    assert_eq!(reply.status, 307);
+}

@@ -602,3 +602,112 @@ fn random_and_mutated_calls_never_break_the_master() {
     s.expect(event::Type::Heartbeat, SECS5);
     let _ = Stream::subscribe(&base, framework_info("after"));
 }
+
+/// Reads one response: (status line, headers lowercased, body by Content-Length).
+fn read_response(reader: &mut impl std::io::BufRead) -> (String, Vec<(String, String)>, Vec<u8>) {
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (status.trim_end().to_string(), headers, body)
+}
+
+fn raw_connection(base: &str) -> (TcpStream, std::io::BufReader<TcpStream>) {
+    let socket = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let reader = std::io::BufReader::new(socket.try_clone().unwrap());
+    (socket, reader)
+}
+
+#[test]
+fn http_framing_pipelining_chunked_bodies_expect_and_close() {
+    let cluster = start(config());
+    let base = cluster.leader_url();
+
+    // Pipelined requests on one keep-alive connection are answered in order.
+    let (mut socket, mut reader) = raw_connection(&base);
+    socket
+        .write_all(
+            b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .unwrap();
+    let (status, headers, body) = read_response(&mut reader);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, b"OK");
+    assert!(headers.iter().any(|(n, _)| n == "date"));
+    assert_eq!(read_response(&mut reader).0, "HTTP/1.1 404 Not Found");
+
+    // A chunked request body is decoded (and recorded) whole.
+    let json = br#"{"type":"ACKNOWLEDGE"}"#;
+    let (first, second) = json.split_at(7);
+    write!(
+        socket,
+        "POST /api/v1/scheduler HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+        first.len()
+    )
+    .unwrap();
+    socket.write_all(first).unwrap();
+    write!(socket, "\r\n{:x};ext=1\r\n", second.len()).unwrap();
+    socket.write_all(second).unwrap();
+    socket.write_all(b"\r\n0\r\n\r\n").unwrap();
+    let (status, _, body) = read_response(&mut reader);
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "Failed to validate scheduler::Call: Expecting 'framework_id' to be present"
+    );
+    assert_eq!(cluster.received_calls().last().unwrap().1, json);
+
+    // Expect: 100-continue gets its interim answer before the body is sent.
+    write!(
+        socket,
+        "POST /api/v1/scheduler HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        json.len()
+    )
+    .unwrap();
+    let (interim, _, _) = read_response(&mut reader);
+    assert_eq!(interim, "HTTP/1.1 100 Continue");
+    socket.write_all(json).unwrap();
+    assert_eq!(read_response(&mut reader).0, "HTTP/1.1 400 Bad Request");
+
+    // Connection: close is honoured: the answer, then EOF.
+    socket
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut reader).0, "HTTP/1.1 200 OK");
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0);
+
+    // HTTP/1.0 without keep-alive: one answer, then EOF.
+    let (mut socket, mut reader) = raw_connection(&base);
+    socket.write_all(b"GET /health HTTP/1.0\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut reader).2, b"OK");
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0);
+
+    // A garbage request line: 400, then the connection closes.
+    let (mut socket, mut reader) = raw_connection(&base);
+    socket.write_all(b"\x01\x02 garbage\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut reader).0, "HTTP/1.1 400 Bad Request");
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0);
+
+    // The master still serves.
+    assert_eq!(get(&format!("{base}/health")).status, 200);
+}

@@ -201,3 +201,105 @@ fn many_simulated_tasks() {
         elapsed, rate
     );
 }
+
+const RUSAGE_THREAD: i32 = 1;
+
+/// User + system CPU time of the process or of the calling thread.
+fn cpu_time(who: i32) -> Duration {
+    // SAFETY: getrusage into a zeroed struct.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut usage);
+        usage
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+/// Sends `calls` ACKNOWLEDGE calls (unknown uuids: answered 202, ignored) one at a time
+/// over one raw keep-alive connection; returns the mean round trip.
+fn ack_round_trips(base: &str, stream_id: &str, fid: &v1::FrameworkId, calls: usize) -> Duration {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let socket = std::net::TcpStream::connect(addr).unwrap();
+    socket.set_nodelay(true).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    let mut writer = socket;
+    let body = prost::Message::encode_to_vec(&mesos_sched::proto::scheduler::Call {
+        framework_id: Some(fid.clone()),
+        r#type: Some(call::Type::Acknowledge as i32),
+        acknowledge: Some(call::Acknowledge {
+            agent_id: v1::AgentId { value: "a".into() },
+            task_id: v1::TaskId { value: "t".into() },
+            uuid: vec![7; 16],
+        }),
+        ..Default::default()
+    });
+    let mut request = format!(
+        "POST /api/v1/scheduler HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {PROTOBUF}\r\nMesos-Stream-Id: {stream_id}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    let mut line = String::new();
+    let started = Instant::now();
+    for _ in 0..calls {
+        writer.write_all(&request).unwrap();
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 202"), "{line:?}");
+        let mut length = 0;
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut rest = vec![0; length];
+        reader.read_exact(&mut rest).unwrap();
+    }
+    started.elapsed() / calls as u32
+}
+
+/// The master's share of one call on a keep-alive connection (the driver acknowledges
+/// over one in-order connection). Prints the mean round trip; the bound is loose so
+/// debug builds pass (measure with --release).
+#[test]
+fn one_connection_call_round_trip() {
+    let calls = std::env::var("MESOS_LOCAL_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let cluster = start(LocalConfig {
+        simulate: Some(Duration::from_millis(1)),
+        heartbeat_interval: Duration::from_secs(5),
+        ..LocalConfig::default()
+    });
+    let s = Stream::subscribe(&cluster.leader_url(), framework_info("rtt"));
+    ack_round_trips(&cluster.leader_url(), &s.stream_id, &s.fid().unwrap(), 200);
+    let (process_before, client_before) = (cpu_time(libc::RUSAGE_SELF), cpu_time(RUSAGE_THREAD));
+    let mean = ack_round_trips(
+        &cluster.leader_url(),
+        &s.stream_id,
+        &s.fid().unwrap(),
+        calls,
+    );
+    // CPU the rest of the process (the master) spent: independent of how fast this
+    // machine wakes sleeping threads, which dominates the round trip on loopback.
+    let master_cpu = (cpu_time(libc::RUSAGE_SELF) - process_before)
+        .saturating_sub(cpu_time(RUSAGE_THREAD) - client_before)
+        / calls as u32;
+    eprintln!(
+        "{calls} ACKNOWLEDGE calls on one connection: {mean:.2?} per round trip, master CPU {master_cpu:.2?} per call"
+    );
+    assert!(mean < Duration::from_millis(2), "{mean:?}");
+}

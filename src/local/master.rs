@@ -2277,5 +2277,33 @@ fn spawn_command(
             cmd.env(&var.name, var.value.clone().unwrap_or_default());
         }
     }
+    // A task must not inherit the signal state of whatever thread started the cluster
+    // (a driver's threads block signals; hosts ignore some): with SIGTERM blocked or
+    // ignored, a kill would always wait for the SIGKILL escalation.
+    let last_signal = libc::SIGRTMAX();
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
+    // calls (sigemptyset, pthread_sigmask, sigaction through signal) on values it owns.
+    unsafe {
+        cmd.pre_exec(move || {
+            reset_signal_state(last_signal);
+            Ok(())
+        });
+    }
     cmd.spawn()
+}
+
+/// In a forked child: no blocked signals, every signal's disposition the default.
+/// (Signals the C library reserves for itself refuse the change; that is fine.)
+///
+/// # Safety
+/// Only between fork and exec (it changes the whole process's signal state).
+unsafe fn reset_signal_state(last_signal: i32) {
+    let mut empty: libc::sigset_t = std::mem::zeroed();
+    libc::sigemptyset(&mut empty);
+    libc::pthread_sigmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+    for signal in 1..=last_signal {
+        if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+    }
 }

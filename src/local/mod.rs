@@ -318,10 +318,17 @@ impl LocalCluster {
         self.cluster.shutting_down.store(true, Ordering::SeqCst);
         self.cluster.timers.notify();
         let servers: Vec<_> = self.servers.lock().iter_mut().map(|s| s.take()).collect();
+        for index in 0..self.cluster.masters.len() {
+            self.faults().close_connections(index);
+        }
         for (server, receivers) in servers.iter().zip(&self.receivers) {
             if let Some(server) = server {
                 wake_receivers(server, receivers);
             }
+        }
+        // Connections accepted while the receivers were leaving.
+        for index in 0..self.cluster.masters.len() {
+            self.faults().close_connections(index);
         }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
@@ -438,6 +445,11 @@ impl LocalCluster {
         if current != index {
             self.cluster.disconnect_all_for_leader_change();
             *self.cluster.leader.lock() = index;
+            // A master losing leadership ends like upstream's (which exits): nothing
+            // accepted on it before stays unanswered.
+            if let Some(old) = current {
+                self.faults().close_connections(old);
+            }
         }
     }
     /// Stops serving master `index`'s port (its streams close).
@@ -452,9 +464,13 @@ impl LocalCluster {
             self.cluster.disconnect_all_for_leader_change();
         }
         let server = self.servers.lock()[index].take();
+        // Like a dead process: every open connection (streams, keep-alive call
+        // connections, requests in progress) ends now.
+        self.faults().close_connections(index);
         if let Some(server) = server {
             wake_receivers(&server, &self.receivers[index]);
         }
+        self.faults().close_connections(index);
     }
     /// Number of masters.
     pub fn master_count(&self) -> usize {
@@ -462,11 +478,11 @@ impl LocalCluster {
     }
 }
 
-/// Wakes the receivers blocked in `recv` (one per unblock) until they are gone; one
-/// busy with a slow client is left behind after a while (it exits when that ends).
+/// Wakes the receivers blocked in `recv` (one per unblock) until none waits; a busy one
+/// sees the stop flag when its request ends and leaves without waiting again.
 fn wake_receivers(server: &tiny_http::Server, receivers: &server::Receivers) {
     let deadline = Instant::now() + Duration::from_secs(2);
-    while receivers.running() > 0 && Instant::now() < deadline {
+    while receivers.idle() > 0 && Instant::now() < deadline {
         server.unblock();
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -517,12 +533,51 @@ impl Faults<'_> {
             .command_all_streams(|| StreamCmd::ErrorAndClose(message.clone()));
     }
     pub fn change_leader(&self, to: usize) {
+        if let Some(deposed) = self.switch_leader(to) {
+            deposed.close();
+        }
+    }
+    /// Makes master `to` the leader and closes the streams; if the leader changed,
+    /// returns the old leader's connections as they were at the switch, for the caller
+    /// to close (connections made later get the old master's redirect).
+    pub fn switch_leader(&self, to: usize) -> Option<OpenConnections> {
         if to >= self.cluster.masters.len() {
-            return;
+            return None;
         }
         self.cluster.disconnect_all_for_leader_change();
-        *self.cluster.leader.lock() = Some(to);
+        let old = self.cluster.leader.lock().replace(to);
+        let old = old.filter(|&old| old != to)?;
+        Some(self.open_connections(old))
     }
+    /// Master `index`'s open connections now.
+    pub fn open_connections(&self, index: usize) -> OpenConnections {
+        let port = self.cluster.masters[index].port;
+        OpenConnections {
+            port,
+            connections: stream::connections_on(port),
+        }
+    }
+    /// Ends every open connection of master `index` at once, as a dying master process
+    /// would (requests in progress are never answered).
+    pub fn close_connections(&self, index: usize) {
+        self.open_connections(index).close();
+    }
+}
+
+/// A snapshot of a master's open connections (see `Faults::open_connections`).
+pub(crate) struct OpenConnections {
+    port: u16,
+    connections: Vec<(i32, std::net::SocketAddr)>,
+}
+
+impl OpenConnections {
+    /// Ends them at once (those still open).
+    pub fn close(self) {
+        stream::shutdown_connections(&self.connections, self.port);
+    }
+}
+
+impl Faults<'_> {
     pub fn no_leader_for(&self, duration: Duration) {
         *self.cluster.call_faults.no_leader_until.lock() = Some(Instant::now() + duration);
     }

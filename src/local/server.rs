@@ -115,8 +115,9 @@ pub struct Receivers {
 }
 
 impl Receivers {
-    pub fn running(&self) -> usize {
-        self.total.load(Ordering::SeqCst)
+    /// Receivers waiting for a request (blocked in `recv`, or about to be).
+    pub fn idle(&self) -> usize {
+        self.idle.load(Ordering::SeqCst)
     }
 }
 
@@ -156,6 +157,12 @@ fn serve(
     };
     loop {
         receivers.idle.fetch_add(1, Ordering::SeqCst);
+        // Checked after counting ourselves idle: whoever stops the server sets the flag,
+        // then unblocks `recv` while any receiver is idle (`wake_receivers`).
+        if stopping(&cluster, index) {
+            receivers.idle.fetch_sub(1, Ordering::SeqCst);
+            return retire(&receivers);
+        }
         let received = server.recv();
         let idle_left = receivers.idle.fetch_sub(1, Ordering::SeqCst) - 1;
         if stopping(&cluster, index) {
@@ -256,6 +263,11 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
     if let Some((delay, until)) = delay {
         if Instant::now() < until {
             std::thread::sleep(delay);
+            // A master stopped or deposed meanwhile is gone: its connection was closed
+            // and the call must not take effect.
+            if stopping(cluster, index) || *cluster.leader.lock() != Some(index) {
+                return;
+            }
         }
     }
     if *request.method() != tiny_http::Method::Post {
@@ -501,7 +513,11 @@ fn start_stream(
     if let Some(socket) = &socket {
         stream::set_send_timeout(socket, STREAM_SEND_TIMEOUT);
     }
-    let writer = request.into_writer();
+    // Buffered: a stream writes a record in pieces, then flushes once.
+    let writer: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::with_capacity(
+        8192,
+        request.into_writer(),
+    ));
     let stream_id = util::new_uuid();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = StreamHandle::new(stream_id.clone(), encoding, index, tx);
@@ -625,8 +641,14 @@ fn admin(cluster: &Arc<Cluster>, request: Request, path: &str, query: &str) {
         },
         "change_leader" => match query_param(query, "to").and_then(|v| v.parse::<usize>().ok()) {
             Some(to) if to < cluster.masters.len() => {
-                local.change_leader(to);
-                Ok(format!("leader is master {to}"))
+                // The old leader's connections (maybe this one) close after the answer.
+                let deposed = local.switch_leader(to);
+                log_info!("admin: leader is master {to}");
+                respond(request, text(200, format!("leader is master {to}")));
+                if let Some(deposed) = deposed {
+                    deposed.close();
+                }
+                return;
             }
             _ => Err("missing or invalid 'to'".into()),
         },

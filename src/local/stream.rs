@@ -97,6 +97,36 @@ pub fn find_socket(peer: SocketAddr, local_port: u16) -> Option<OwnedFd> {
     None
 }
 
+/// The connections accepted on `local_port` in this process (descriptor and peer):
+/// accepted ones have our port locally and a peer. The listener has no peer; our own
+/// clients of that port have it as the peer's port, not the local one.
+pub fn connections_on(local_port: u16) -> Vec<(i32, SocketAddr)> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|&fd| sockaddr_of(fd, false).map(|a| a.port()) == Some(local_port))
+        .filter_map(|fd| sockaddr_of(fd, true).map(|peer| (fd, peer)))
+        .collect()
+}
+
+/// Shuts down (both directions) those connections, skipping a descriptor that has been
+/// reused for another connection meanwhile. Their clients see the connection end at
+/// once, as when a master process dies; the threads owning those sockets notice on
+/// their next read or write and close them.
+pub fn shutdown_connections(connections: &[(i32, SocketAddr)], local_port: u16) {
+    for &(fd, peer) in connections {
+        if socket_matches(fd, peer, local_port) {
+            // SAFETY: shutdown(2) changes the connection's state, not the fd table: the
+            // fd stays valid for its owner.
+            unsafe {
+                libc::shutdown(fd, libc::SHUT_RDWR);
+            }
+        }
+    }
+}
+
 fn sockaddr_of(fd: i32, peer: bool) -> Option<SocketAddr> {
     // SAFETY: plain getsockname/getpeername into a zeroed sockaddr_storage.
     unsafe {
@@ -272,10 +302,14 @@ impl StreamWriter {
     }
 
     fn one_chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.unflushed_chunk(data)?;
+        self.writer.flush()
+    }
+
+    fn unflushed_chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
         write!(self.writer, "{:x}\r\n", data.len())?;
         self.writer.write_all(data)?;
-        self.writer.write_all(b"\r\n")?;
-        self.writer.flush()
+        self.writer.write_all(b"\r\n")
     }
 
     fn record(&self, event_bytes: &[u8]) -> Vec<u8> {
@@ -327,7 +361,7 @@ impl StreamWriter {
                 .min(Duration::from_millis(100));
             let stalled = self.faults.stalled.load(Ordering::Relaxed);
             let result = match rx.recv_timeout(wait) {
-                Ok(cmd) => self.handle(cmd, stalled),
+                Ok(cmd) => self.handle_queued(cmd, &rx, stalled),
                 Err(RecvTimeoutError::Timeout) => Ok(None),
                 Err(RecvTimeoutError::Disconnected) => {
                     self.terminate();
@@ -356,12 +390,50 @@ impl StreamWriter {
         }
     }
 
-    fn handle(&mut self, cmd: StreamCmd, stalled: bool) -> std::io::Result<Option<StreamEnd>> {
+    /// Handles `cmd` and the events queued behind it; consecutive events go out with one
+    /// flush (fewer syscalls and segments when updates come fast).
+    fn handle_queued(
+        &mut self,
+        cmd: StreamCmd,
+        rx: &Receiver<StreamCmd>,
+        stalled: bool,
+    ) -> std::io::Result<Option<StreamEnd>> {
+        const MAX_BATCH: usize = 256;
+        let mut next = Some(cmd);
+        let mut handled = 0;
+        let mut result = Ok(None);
+        while let Some(cmd) = next.take() {
+            let more = if handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+            let flush = !matches!(more, Some(StreamCmd::Event(_)));
+            result = self.handle(cmd, stalled, flush);
+            if !matches!(result, Ok(None)) {
+                break;
+            }
+            handled += 1;
+            next = more;
+        }
+        result
+    }
+
+    fn handle(
+        &mut self,
+        cmd: StreamCmd,
+        stalled: bool,
+        flush: bool,
+    ) -> std::io::Result<Option<StreamEnd>> {
         match cmd {
             StreamCmd::Event(event) => {
                 if !stalled {
                     let record = self.event_record(&event);
-                    self.chunk(&record)?;
+                    if flush || self.faults.split.load(Ordering::Relaxed) {
+                        self.chunk(&record)?;
+                    } else {
+                        self.unflushed_chunk(&record)?;
+                    }
                 }
             }
             StreamCmd::RawEvent(bytes) => {
