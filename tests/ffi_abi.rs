@@ -45,6 +45,14 @@ impl NewArgs {
             self.driver_out,
         )
     }
+
+    /// Calls `mesos_sched_driver_new`, which must fail with `expected`; returns the
+    /// message it left on this thread.
+    #[track_caller]
+    unsafe fn refused(self, expected: mesos_sched_status) -> String {
+        assert_eq!(self.call(), expected);
+        thread_error()
+    }
 }
 
 #[test]
@@ -190,62 +198,55 @@ fn new_checks_its_pointers_before_anything_else() {
         driver_out: ptr::addr_of_mut!(out),
     };
     unsafe {
-        let status = NewArgs {
+        let error = NewArgs {
             scheduler: ptr::null(),
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: scheduler is NULL");
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: scheduler is NULL");
 
-        let status = NewArgs {
+        let error = NewArgs {
             driver_out: ptr::null_mut(),
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: driver_out is NULL");
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: driver_out is NULL");
 
-        let status = NewArgs {
+        let error = NewArgs {
             framework_info_len: 7,
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert!(thread_error().contains("framework_info is NULL but framework_info_len is 7"));
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(error.contains("framework_info is NULL but framework_info_len is 7"));
 
-        let status = NewArgs {
+        let error = NewArgs {
             master: ptr::null(),
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: master is NULL");
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: master is NULL");
 
         let bad_master = [b'l', 0xff, 0];
-        let status = NewArgs {
+        let error = NewArgs {
             master: bad_master.as_ptr().cast::<c_char>(),
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
-        assert!(thread_error().contains("master is not valid UTF-8"));
+        .refused(MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(error.contains("master is not valid UTF-8"));
 
-        let status = NewArgs {
+        let error = NewArgs {
             credential_len: 2,
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert!(thread_error().contains("credential is NULL"));
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(error.contains("credential is NULL"));
 
-        let status = NewArgs {
+        let error = NewArgs {
             scheduler: &short,
             ..valid
         }
-        .call();
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
-        assert!(thread_error().contains("struct_size is 3"));
+        .refused(MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(error.contains("struct_size is 3"));
     }
     assert_eq!(out, sentinel, "driver_out must not be written on failure");
 }
