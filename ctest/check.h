@@ -1,7 +1,8 @@
 /*
  * check.h: a minimal test harness for the C tests: CHECK macros that count failures
- * and print what went wrong (with the driver's last error), plus a condition-variable
- * wait with a deadline for events that callbacks report from the driver's thread.
+ * and print what went wrong (with the driver's last error), a condition-variable wait
+ * with a deadline for events that callbacks report from the driver's thread, and an
+ * empty scheduler vtable.
  */
 #ifndef MESOS_SCHED_CTEST_CHECK_H
 #define MESOS_SCHED_CTEST_CHECK_H
@@ -88,6 +89,24 @@ static inline int waiter_wait(waiter *w, int (*predicate)(void *), void *arg, in
       return predicate(arg);
   }
   return 1;
+}
+
+/* Like waiter_wait, taking and releasing the mutex itself. */
+static inline int waiter_lock_and_wait(waiter *w, int (*predicate)(void *), void *arg,
+                                       int seconds) {
+  int ok;
+  pthread_mutex_lock(&w->mutex);
+  ok = waiter_wait(w, predicate, arg, seconds);
+  pthread_mutex_unlock(&w->mutex);
+  return ok;
+}
+
+/* A vtable with every callback NULL and struct_size set. */
+static inline mesos_sched_scheduler empty_scheduler(void) {
+  mesos_sched_scheduler scheduler;
+  memset(&scheduler, 0, sizeof scheduler);
+  scheduler.struct_size = sizeof scheduler;
+  return scheduler;
 }
 
 /* The master for tests that need one: $MESOS_SCHED_TEST_MASTER, else "local". */

@@ -14,13 +14,6 @@ static const uint8_t GARBAGE[] = {0x0a, 0x05, 'a', 'b'};
 static const char BAD_UTF8[] = {'r', (char)0xff, (char)0xfe, 0};
 static const char *const MASTER = "127.0.0.1:9"; /* never contacted: never started */
 
-static mesos_sched_scheduler empty_scheduler(void) {
-  mesos_sched_scheduler scheduler;
-  memset(&scheduler, 0, sizeof scheduler);
-  scheduler.struct_size = sizeof scheduler;
-  return scheduler;
-}
-
 static mesos_sched_driver *new_driver(const pb_buf *framework_info) {
   mesos_sched_scheduler scheduler = empty_scheduler();
   mesos_sched_driver *driver = NULL;

@@ -223,12 +223,10 @@ int main(void) {
   pb_buf fi, unknown, long_id;
   const uint8_t *reconcile_ptrs[1];
   size_t reconcile_lens[1];
-  int ok;
 
   memset(&ctx, 0, sizeof ctx);
   waiter_init(&ctx.w);
-  memset(&scheduler, 0, sizeof scheduler);
-  scheduler.struct_size = sizeof scheduler;
+  scheduler = empty_scheduler();
   scheduler.registered = on_registered;
   scheduler.resource_offers = on_resource_offers;
   scheduler.status_update = on_status_update;
@@ -246,20 +244,14 @@ int main(void) {
   CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
   CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
 
-  pthread_mutex_lock(&ctx.w.mutex);
-  ok = waiter_wait(&ctx.w, is_registered, &ctx, WAIT_SECONDS);
-  pthread_mutex_unlock(&ctx.w.mutex);
-  CHECK(ok);
+  CHECK(waiter_lock_and_wait(&ctx.w, is_registered, &ctx, WAIT_SECONDS));
   CHECK(ctx.registered == 1);
   CHECK(ctx.framework_id[0] != '\0');
   CHECK(ctx.master_info_len > 0);
   printf("registered as %s\n", ctx.framework_id);
 
   /* Offers -> launch; short tasks finish, the long one runs. */
-  pthread_mutex_lock(&ctx.w.mutex);
-  ok = waiter_wait(&ctx.w, tasks_progressed, &ctx, WAIT_SECONDS);
-  pthread_mutex_unlock(&ctx.w.mutex);
-  CHECK(ok);
+  CHECK(waiter_lock_and_wait(&ctx.w, tasks_progressed, &ctx, WAIT_SECONDS));
   CHECK_STATUS(ctx.launch_result, MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
   CHECK(ctx.short_finished == SHORT_TASKS);
   CHECK(ctx.short_other_terminal == 0);
@@ -284,10 +276,7 @@ int main(void) {
                      ctx.long_agent_id, ctx.long_agent_id_len, (const uint8_t *)ECHO_DATA,
                      strlen(ECHO_DATA)),
                  MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-    pthread_mutex_lock(&ctx.w.mutex);
-    ok = waiter_wait(&ctx.w, message_echoed, &ctx, WAIT_SECONDS);
-    pthread_mutex_unlock(&ctx.w.mutex);
-    CHECK(ok);
+    CHECK(waiter_lock_and_wait(&ctx.w, message_echoed, &ctx, WAIT_SECONDS));
     CHECK(ctx.message_matches);
   }
 
@@ -299,10 +288,7 @@ int main(void) {
                MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
   CHECK_STATUS(mesos_sched_driver_reconcile_tasks(driver, NULL, NULL, 0),
                MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-  pthread_mutex_lock(&ctx.w.mutex);
-  ok = waiter_wait(&ctx.w, reconciled, &ctx, WAIT_SECONDS);
-  pthread_mutex_unlock(&ctx.w.mutex);
-  CHECK(ok);
+  CHECK(waiter_lock_and_wait(&ctx.w, reconciled, &ctx, WAIT_SECONDS));
   CHECK(ctx.reconcile_unknown_lost);
   CHECK(ctx.reconcile_long_running);
 
@@ -310,10 +296,7 @@ int main(void) {
   mw_id(&long_id, "long");
   CHECK_STATUS(mesos_sched_driver_kill_task(driver, long_id.data, long_id.len),
                MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-  pthread_mutex_lock(&ctx.w.mutex);
-  ok = waiter_wait(&ctx.w, long_done, &ctx, WAIT_SECONDS);
-  pthread_mutex_unlock(&ctx.w.mutex);
-  CHECK(ok);
+  CHECK(waiter_lock_and_wait(&ctx.w, long_done, &ctx, WAIT_SECONDS));
   CHECK(ctx.long_killed);
   if (ctx.long_state_after_kill != MW_TASK_KILLED)
     fprintf(stderr, "long task ended in %s\n", mw_task_state_name(ctx.long_state_after_kill));

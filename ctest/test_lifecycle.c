@@ -113,46 +113,42 @@ static double now_seconds(void) {
   return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static mesos_sched_driver *new_driver(context *ctx, const mesos_sched_scheduler *scheduler,
-                                      bool implicit_acks) {
+static mesos_sched_scheduler base_scheduler(void) {
+  mesos_sched_scheduler scheduler = empty_scheduler();
+  scheduler.registered = on_registered;
+  return scheduler;
+}
+
+/* Zeroes ctx, readies its waiter and creates a driver for it with `scheduler` (NULL: the
+ * base scheduler). */
+static mesos_sched_driver *setup(context *ctx, const mesos_sched_scheduler *scheduler,
+                                 bool implicit_acks) {
+  mesos_sched_scheduler base = base_scheduler();
   pb_buf fi;
   mesos_sched_driver *driver = NULL;
+  memset(ctx, 0, sizeof *ctx);
+  waiter_init(&ctx->w);
   pb_init(&fi);
   mw_framework_info(&fi, "ctest lifecycle", 0, 0);
-  CHECK_STATUS(mesos_sched_driver_new(scheduler, ctx, fi.data, fi.len, test_master(), NULL, 0,
-                                      implicit_acks, &driver),
+  CHECK_STATUS(mesos_sched_driver_new(scheduler ? scheduler : &base, ctx, fi.data, fi.len,
+                                      test_master(), NULL, 0, implicit_acks, &driver),
                MESOS_SCHED_STATUS_DRIVER_NOT_STARTED, NULL);
   pb_free(&fi);
   return driver;
 }
 
-static int wait_registered(context *ctx) {
-  int ok;
-  pthread_mutex_lock(&ctx->w.mutex);
-  ok = waiter_wait(&ctx->w, is_registered, ctx, WAIT_SECONDS);
-  pthread_mutex_unlock(&ctx->w.mutex);
-  return ok;
-}
-
-static mesos_sched_scheduler base_scheduler(void) {
-  mesos_sched_scheduler scheduler;
-  memset(&scheduler, 0, sizeof scheduler);
-  scheduler.struct_size = sizeof scheduler;
-  scheduler.registered = on_registered;
-  return scheduler;
+/* Starts the driver and waits for its registered callback. */
+static void start_registered(context *ctx, mesos_sched_driver *driver) {
+  CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
+  CHECK(waiter_lock_and_wait(&ctx->w, is_registered, ctx, WAIT_SECONDS));
 }
 
 /* abort -> ABORTED; join returns ABORTED; stop after abort returns ABORTED. */
 static void test_abort(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
-  mesos_sched_driver *driver;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  driver = new_driver(&ctx, &scheduler, true);
+  mesos_sched_driver *driver = setup(&ctx, NULL, true);
   if (driver) {
-    CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-    CHECK(wait_registered(&ctx));
+    start_registered(&ctx, driver);
     CHECK_STATUS(mesos_sched_driver_abort(driver), MESOS_SCHED_STATUS_DRIVER_ABORTED, driver);
     CHECK_STATUS(mesos_sched_driver_join(driver), MESOS_SCHED_STATUS_DRIVER_ABORTED, driver);
     CHECK_STATUS(mesos_sched_driver_abort(driver), MESOS_SCHED_STATUS_DRIVER_ABORTED, driver);
@@ -167,6 +163,7 @@ static void test_abort(void) {
 typedef struct run_thread {
   mesos_sched_driver *driver;
   mesos_sched_status result;
+  pthread_t thread;
 } run_thread;
 
 static void *run_driver(void *arg) {
@@ -175,21 +172,24 @@ static void *run_driver(void *arg) {
   return NULL;
 }
 
+/* Creates a driver and calls run() on another thread; when both worked, waits for the
+ * registered callback and returns 1. */
+static int setup_run_thread(context *ctx, run_thread *rt) {
+  rt->driver = setup(ctx, NULL, true);
+  rt->result = 0;
+  if (!rt->driver || pthread_create(&rt->thread, NULL, run_driver, rt) != 0) return 0;
+  CHECK(waiter_lock_and_wait(&ctx->w, is_registered, ctx, WAIT_SECONDS));
+  return 1;
+}
+
 /* run() on another thread returns when the main thread stops the driver. */
 static void test_run_released_by_stop(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
   run_thread rt;
-  pthread_t thread;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  rt.driver = new_driver(&ctx, &scheduler, true);
-  rt.result = 0;
-  if (rt.driver && pthread_create(&thread, NULL, run_driver, &rt) == 0) {
-    CHECK(wait_registered(&ctx));
+  if (setup_run_thread(&ctx, &rt)) {
     CHECK_STATUS(mesos_sched_driver_stop(rt.driver, true), MESOS_SCHED_STATUS_DRIVER_STOPPED,
                  rt.driver);
-    pthread_join(thread, NULL);
+    pthread_join(rt.thread, NULL);
     CHECK_STATUS(rt.result, MESOS_SCHED_STATUS_DRIVER_STOPPED, rt.driver);
     mesos_sched_driver_free(rt.driver);
   }
@@ -200,17 +200,10 @@ static void test_run_released_by_stop(void) {
  * driver, waits for run to return, then releases the handle. */
 static void test_free_while_running_elsewhere(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
   run_thread rt;
-  pthread_t thread;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  rt.driver = new_driver(&ctx, &scheduler, true);
-  rt.result = 0;
-  if (rt.driver && pthread_create(&thread, NULL, run_driver, &rt) == 0) {
-    CHECK(wait_registered(&ctx));
+  if (setup_run_thread(&ctx, &rt)) {
     mesos_sched_driver_free(rt.driver);
-    pthread_join(thread, NULL);
+    pthread_join(rt.thread, NULL);
     CHECK_STATUS(rt.result, MESOS_SCHED_STATUS_DRIVER_STOPPED, NULL);
   }
   waiter_destroy(&ctx.w);
@@ -219,12 +212,8 @@ static void test_free_while_running_elsewhere(void) {
 /* stop(false) inside the registered callback; join on the main thread returns. */
 static void test_stop_inside_callback(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
-  mesos_sched_driver *driver;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  ctx.stop_in_registered = 1;
-  driver = new_driver(&ctx, &scheduler, true);
+  mesos_sched_driver *driver = setup(&ctx, NULL, true);
+  ctx.stop_in_registered = 1; /* read by the callback, once started */
   if (driver) {
     int done;
     CHECK_STATUS(mesos_sched_driver_run(driver), MESOS_SCHED_STATUS_DRIVER_STOPPED, driver);
@@ -242,15 +231,10 @@ static void test_stop_inside_callback(void) {
 /* free of a running, registered driver stops it (failover semantics) and returns. */
 static void test_free_running(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
-  mesos_sched_driver *driver;
+  mesos_sched_driver *driver = setup(&ctx, NULL, true);
   double started;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  driver = new_driver(&ctx, &scheduler, true);
   if (driver) {
-    CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-    CHECK(wait_registered(&ctx));
+    start_registered(&ctx, driver);
     started = now_seconds();
     mesos_sched_driver_free(driver);
     CHECK(now_seconds() - started < 15);
@@ -266,19 +250,13 @@ static void test_explicit_acks(void) {
   mesos_sched_scheduler scheduler = base_scheduler();
   mesos_sched_driver *driver;
   pb_buf no_uuid;
-  int ok;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
   pb_init(&no_uuid);
   scheduler.resource_offers = on_offers_launch_one;
   scheduler.status_update = on_status_explicit_ack;
-  driver = new_driver(&ctx, &scheduler, false);
+  driver = setup(&ctx, &scheduler, false);
   if (driver) {
     CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-    pthread_mutex_lock(&ctx.w.mutex);
-    ok = waiter_wait(&ctx.w, task_done, &ctx, WAIT_SECONDS);
-    pthread_mutex_unlock(&ctx.w.mutex);
-    CHECK(ok);
+    CHECK(waiter_lock_and_wait(&ctx.w, task_done, &ctx, WAIT_SECONDS));
     CHECK(ctx.finished == 1);
     CHECK(ctx.acks >= 2);
     CHECK_STATUS(ctx.ack_result, MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
@@ -298,16 +276,11 @@ static void test_explicit_acks(void) {
  * return at once (leaking the handle) instead of waiting for them. */
 static void test_free_in_forked_child(void) {
   context ctx;
-  mesos_sched_scheduler scheduler = base_scheduler();
-  mesos_sched_driver *driver;
-  memset(&ctx, 0, sizeof ctx);
-  waiter_init(&ctx.w);
-  driver = new_driver(&ctx, &scheduler, true);
+  mesos_sched_driver *driver = setup(&ctx, NULL, true);
   if (driver) {
     pid_t child;
     int wstatus = 0;
-    CHECK_STATUS(mesos_sched_driver_start(driver), MESOS_SCHED_STATUS_DRIVER_RUNNING, driver);
-    CHECK(wait_registered(&ctx));
+    start_registered(&ctx, driver);
     child = fork();
     if (child == 0) {
       alarm(10); /* a hang in free kills the child with SIGALRM */

@@ -157,6 +157,16 @@ static inline int pb_read_varint(pb_reader *r, uint64_t *out) {
   return 0;
 }
 
+/* A little-endian fixed-width value of `size` bytes (4 or 8) into *out (zeroed by the
+ * caller); 0 when fewer bytes remain. */
+static inline int pb_read_fixed(pb_reader *r, size_t size, uint64_t *out) {
+  size_t i;
+  if ((size_t)(r->end - r->pos) < size) return 0;
+  for (i = 0; i < size; i++) *out |= (uint64_t)r->pos[i] << (8 * i);
+  r->pos += size;
+  return 1;
+}
+
 /* 1: a field was read; 0: end of message; -1: malformed. */
 static inline int pb_next(pb_reader *r, pb_field *f) {
   uint64_t key;
@@ -171,20 +181,10 @@ static inline int pb_next(pb_reader *r, pb_field *f) {
   switch (f->wire_type) {
     case PB_WIRE_VARINT:
       return pb_read_varint(r, &f->value) ? 1 : -1;
-    case PB_WIRE_FIXED64: {
-      int i;
-      if ((size_t)(r->end - r->pos) < 8) return -1;
-      for (i = 0; i < 8; i++) f->value |= (uint64_t)r->pos[i] << (8 * i);
-      r->pos += 8;
-      return 1;
-    }
-    case PB_WIRE_FIXED32: {
-      int i;
-      if ((size_t)(r->end - r->pos) < 4) return -1;
-      for (i = 0; i < 4; i++) f->value |= (uint64_t)r->pos[i] << (8 * i);
-      r->pos += 4;
-      return 1;
-    }
+    case PB_WIRE_FIXED64:
+      return pb_read_fixed(r, 8, &f->value) ? 1 : -1;
+    case PB_WIRE_FIXED32:
+      return pb_read_fixed(r, 4, &f->value) ? 1 : -1;
     case PB_WIRE_LEN: {
       uint64_t len;
       if (!pb_read_varint(r, &len)) return -1;

@@ -9,32 +9,50 @@ use mesos_sched::ffi::*;
 
 use mesos_sched_status::*;
 
+mod ffi_support;
+use ffi_support::{empty_scheduler, last_error_of};
+
 /// The last error of a call made on this thread without a handle.
 fn thread_error() -> String {
     last_error_of(ptr::null())
 }
 
-fn last_error_of(driver: *const mesos_sched_driver) -> String {
-    unsafe {
-        let length = mesos_sched_driver_last_error(driver, ptr::null_mut(), 0);
-        let mut buf = vec![0u8; length + 1];
-        let again = mesos_sched_driver_last_error(driver, buf.as_mut_ptr().cast(), buf.len());
-        assert_eq!(again, length);
-        CStr::from_bytes_with_nul(&buf)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
 /// One export called with a NULL driver.
 type NamedCall = Box<dyn Fn() -> mesos_sched_status>;
 
-fn empty_scheduler() -> mesos_sched_scheduler {
-    let mut scheduler: mesos_sched_scheduler = unsafe { std::mem::zeroed() };
-    scheduler.struct_size = std::mem::size_of::<mesos_sched_scheduler>();
-    scheduler
+/// The arguments of `mesos_sched_driver_new` that the pointer checks vary; the others
+/// are NULL user_data, framework_info and credential, and implicit acknowledgements.
+#[derive(Clone, Copy)]
+struct NewArgs {
+    scheduler: *const mesos_sched_scheduler,
+    framework_info_len: usize,
+    master: *const c_char,
+    credential_len: usize,
+    driver_out: *mut *mut mesos_sched_driver,
+}
+
+impl NewArgs {
+    unsafe fn call(self) -> mesos_sched_status {
+        mesos_sched_driver_new(
+            self.scheduler,
+            ptr::null_mut(),
+            ptr::null(),
+            self.framework_info_len,
+            self.master,
+            ptr::null(),
+            self.credential_len,
+            true,
+            self.driver_out,
+        )
+    }
+
+    /// Calls `mesos_sched_driver_new`, which must fail with `expected`; returns the
+    /// message it left on this thread.
+    #[track_caller]
+    unsafe fn refused(self, expected: mesos_sched_status) -> String {
+        assert_eq!(self.call(), expected);
+        thread_error()
+    }
 }
 
 #[test]
@@ -168,108 +186,67 @@ fn new_checks_its_pointers_before_anything_else() {
     let scheduler = empty_scheduler();
     let sentinel = ptr::dangling_mut::<mesos_sched_driver>();
     let mut out = sentinel;
-    let master = c"local".as_ptr();
+    let short = mesos_sched_scheduler {
+        struct_size: 3,
+        ..scheduler
+    };
+    let valid = NewArgs {
+        scheduler: &scheduler,
+        framework_info_len: 0,
+        master: c"local".as_ptr(),
+        credential_len: 0,
+        driver_out: ptr::addr_of_mut!(out),
+    };
     unsafe {
-        let status = mesos_sched_driver_new(
-            ptr::null(),
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            master,
-            ptr::null(),
-            0,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: scheduler is NULL");
+        let error = NewArgs {
+            scheduler: ptr::null(),
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: scheduler is NULL");
 
-        let status = mesos_sched_driver_new(
-            &scheduler,
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            master,
-            ptr::null(),
-            0,
-            true,
-            ptr::null_mut(),
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: driver_out is NULL");
+        let error = NewArgs {
+            driver_out: ptr::null_mut(),
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: driver_out is NULL");
 
-        let status = mesos_sched_driver_new(
-            &scheduler,
-            ptr::null_mut(),
-            ptr::null(),
-            7,
-            master,
-            ptr::null(),
-            0,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert!(thread_error().contains("framework_info is NULL but framework_info_len is 7"));
+        let error = NewArgs {
+            framework_info_len: 7,
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(error.contains("framework_info is NULL but framework_info_len is 7"));
 
-        let status = mesos_sched_driver_new(
-            &scheduler,
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            ptr::null(),
-            ptr::null(),
-            0,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert_eq!(thread_error(), "mesos_sched_driver_new: master is NULL");
+        let error = NewArgs {
+            master: ptr::null(),
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert_eq!(error, "mesos_sched_driver_new: master is NULL");
 
         let bad_master = [b'l', 0xff, 0];
-        let status = mesos_sched_driver_new(
-            &scheduler,
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            bad_master.as_ptr().cast::<c_char>(),
-            ptr::null(),
-            0,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
-        assert!(thread_error().contains("master is not valid UTF-8"));
+        let error = NewArgs {
+            master: bad_master.as_ptr().cast::<c_char>(),
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(error.contains("master is not valid UTF-8"));
 
-        let status = mesos_sched_driver_new(
-            &scheduler,
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            master,
-            ptr::null(),
-            2,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
-        assert!(thread_error().contains("credential is NULL"));
+        let error = NewArgs {
+            credential_len: 2,
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_NULL_ARGUMENT);
+        assert!(error.contains("credential is NULL"));
 
-        let mut short = scheduler;
-        short.struct_size = 3;
-        let status = mesos_sched_driver_new(
-            &short,
-            ptr::null_mut(),
-            ptr::null(),
-            0,
-            master,
-            ptr::null(),
-            0,
-            true,
-            &mut out,
-        );
-        assert_eq!(status, MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
-        assert!(thread_error().contains("struct_size is 3"));
+        let error = NewArgs {
+            scheduler: &short,
+            ..valid
+        }
+        .refused(MESOS_SCHED_STATUS_ERROR_INVALID_ARGUMENT);
+        assert!(error.contains("struct_size is 3"));
     }
     assert_eq!(out, sentinel, "driver_out must not be written on failure");
 }

@@ -4,7 +4,6 @@
 
 use std::ffi::{c_char, c_void, CString};
 use std::mem::size_of;
-use std::ptr;
 use std::slice;
 use std::sync::{Condvar, Mutex};
 use std::thread::ThreadId;
@@ -20,6 +19,8 @@ use mesos_sched::proto::v1::{
 use prost::Message;
 
 use mesos_sched_status::*;
+
+mod ffi_support;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -114,6 +115,44 @@ unsafe fn array(data: *const *const u8, lens: *const usize, count: usize) -> Vec
         .collect()
 }
 
+/// Callbacks whose one argument is a message (`bytes`) or an array of messages (`array`),
+/// each recorded as the given `Call` variant.
+macro_rules! recording_callbacks {
+    ($(bytes $name:ident => $call:path;)* $(array $array_name:ident => $array_call:path;)*) => {
+        $(
+            unsafe extern "C" fn $name(
+                ud: *mut c_void,
+                d: *mut mesos_sched_driver,
+                message: *const u8,
+                len: usize,
+            ) {
+                record(ud, d, $call(bytes(message, len)));
+            }
+        )*
+        $(
+            unsafe extern "C" fn $array_name(
+                ud: *mut c_void,
+                d: *mut mesos_sched_driver,
+                messages: *const *const u8,
+                lens: *const usize,
+                count: usize,
+            ) {
+                record(ud, d, $array_call(array(messages, lens, count)));
+            }
+        )*
+    };
+}
+
+recording_callbacks! {
+    bytes offer_rescinded => Call::OfferRescinded;
+    bytes status_update => Call::StatusUpdate;
+    bytes slave_lost => Call::SlaveLost;
+    bytes inverse_offer_rescinded => Call::InverseOfferRescinded;
+    bytes operation_status => Call::OperationStatus;
+    array resource_offers => Call::ResourceOffers;
+    array inverse_offers => Call::InverseOffers;
+}
+
 unsafe extern "C" fn registered(
     ud: *mut c_void,
     d: *mut mesos_sched_driver,
@@ -139,31 +178,6 @@ unsafe extern "C" fn reregistered(
 unsafe extern "C" fn disconnected(ud: *mut c_void, d: *mut mesos_sched_driver) {
     record(ud, d, Call::Disconnected);
 }
-unsafe extern "C" fn resource_offers(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    offers: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) {
-    record(ud, d, Call::ResourceOffers(array(offers, lens, count)));
-}
-unsafe extern "C" fn offer_rescinded(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    id: *const u8,
-    len: usize,
-) {
-    record(ud, d, Call::OfferRescinded(bytes(id, len)));
-}
-unsafe extern "C" fn status_update(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    status: *const u8,
-    len: usize,
-) {
-    record(ud, d, Call::StatusUpdate(bytes(status, len)));
-}
 #[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn framework_message(
     ud: *mut c_void,
@@ -181,14 +195,6 @@ unsafe extern "C" fn framework_message(
         data: bytes(data, data_len),
     };
     record(ud, d, call);
-}
-unsafe extern "C" fn slave_lost(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    agent_id: *const u8,
-    len: usize,
-) {
-    record(ud, d, Call::SlaveLost(bytes(agent_id, len)));
 }
 unsafe extern "C" fn executor_lost(
     ud: *mut c_void,
@@ -219,31 +225,6 @@ unsafe extern "C" fn error(
         nul_terminated,
     };
     record(ud, d, call);
-}
-unsafe extern "C" fn inverse_offers(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    offers: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) {
-    record(ud, d, Call::InverseOffers(array(offers, lens, count)));
-}
-unsafe extern "C" fn inverse_offer_rescinded(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    id: *const u8,
-    len: usize,
-) {
-    record(ud, d, Call::InverseOfferRescinded(bytes(id, len)));
-}
-unsafe extern "C" fn operation_status(
-    ud: *mut c_void,
-    d: *mut mesos_sched_driver,
-    status: *const u8,
-    len: usize,
-) {
-    record(ud, d, Call::OperationStatus(bytes(status, len)));
 }
 unsafe extern "C" fn heartbeat(ud: *mut c_void, d: *mut mesos_sched_driver) {
     record(ud, d, Call::Heartbeat);
@@ -311,22 +292,13 @@ fn every_callback_gets_its_arguments_in_order() {
     }
     .encode_to_vec();
     let vtable = full_vtable();
-    let mut driver = ptr::null_mut();
+    let driver = ffi_support::new_driver(
+        &vtable,
+        &recorder as *const Recorder as *mut c_void,
+        &framework_info,
+        &master,
+    );
     unsafe {
-        assert_eq!(
-            mesos_sched_driver_new(
-                &vtable,
-                &recorder as *const Recorder as *mut c_void,
-                framework_info.as_ptr(),
-                framework_info.len(),
-                master.as_ptr(),
-                ptr::null(),
-                0,
-                true,
-                &mut driver,
-            ),
-            MESOS_SCHED_STATUS_DRIVER_NOT_STARTED
-        );
         *recorder.handle.lock().unwrap() = driver as usize;
         assert_eq!(
             mesos_sched_driver_start(driver),

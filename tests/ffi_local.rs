@@ -4,7 +4,6 @@
 
 use std::ffi::{c_void, CStr, CString};
 use std::mem::{offset_of, size_of};
-use std::ptr;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,9 @@ use mesos_sched::proto::v1::FrameworkInfo;
 use prost::Message;
 
 use mesos_sched_status::*;
+
+mod ffi_support;
+use ffi_support::{empty_scheduler, last_error_of};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -69,10 +71,7 @@ unsafe extern "C" fn on_registered(
     });
     if ctx.free_inside_registered {
         mesos_sched_driver_free(driver);
-        let length = mesos_sched_driver_last_error(driver, ptr::null_mut(), 0);
-        let mut buf = vec![0u8; length + 1];
-        mesos_sched_driver_last_error(driver, buf.as_mut_ptr().cast(), buf.len());
-        let message = String::from_utf8_lossy(&buf[..length]).into_owned();
+        let message = last_error_of(driver);
         let status = mesos_sched_driver_status(driver) as i32;
         ctx.update(|observed| {
             observed.free_in_callback_message = message;
@@ -89,11 +88,12 @@ unsafe extern "C" fn on_heartbeat(user_data: *mut c_void, _driver: *mut mesos_sc
 }
 
 fn scheduler(struct_size: usize) -> mesos_sched_scheduler {
-    let mut scheduler: mesos_sched_scheduler = unsafe { std::mem::zeroed() };
-    scheduler.struct_size = struct_size;
-    scheduler.registered = Some(on_registered);
-    scheduler.heartbeat = Some(on_heartbeat);
-    scheduler
+    mesos_sched_scheduler {
+        struct_size,
+        registered: Some(on_registered),
+        heartbeat: Some(on_heartbeat),
+        ..empty_scheduler()
+    }
 }
 
 fn new_driver(ctx: &Context, scheduler: &mesos_sched_scheduler) -> *mut mesos_sched_driver {
@@ -112,23 +112,12 @@ fn new_driver_at(
         ..Default::default()
     }
     .encode_to_vec();
-    let mut driver = ptr::null_mut();
-    let status = unsafe {
-        mesos_sched_driver_new(
-            scheduler,
-            ctx as *const Context as *mut c_void,
-            framework_info.as_ptr(),
-            framework_info.len(),
-            master.as_ptr(),
-            ptr::null(),
-            0,
-            true,
-            &mut driver,
-        )
-    };
-    assert_eq!(status, MESOS_SCHED_STATUS_DRIVER_NOT_STARTED);
-    assert!(!driver.is_null());
-    driver
+    ffi_support::new_driver(
+        scheduler,
+        ctx as *const Context as *mut c_void,
+        &framework_info,
+        master,
+    )
 }
 
 #[test]

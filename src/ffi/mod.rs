@@ -135,6 +135,17 @@ impl mesos_sched_driver {
     }
 }
 
+/// Runs `body` inside the boundary on the handle behind `driver`; a NULL `driver` is
+/// NULL_ARGUMENT naming `function`.
+unsafe fn with_driver(
+    driver: *const mesos_sched_driver,
+    function: &str,
+    body: impl FnOnce(&mesos_sched_driver) -> Result<mesos_sched_status, Error>,
+) -> mesos_sched_status {
+    let handle = driver.as_ref();
+    boundary(handle, || body(require_driver(handle, function)?))
+}
+
 fn status_of(result: Result<Status, Error>) -> Result<mesos_sched_status, Error> {
     result.map(mesos_sched_status::from)
 }
@@ -220,9 +231,7 @@ pub unsafe extern "C" fn mesos_sched_driver_set_option(
     value: *const c_char,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_set_option";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let key = str_arg(key, F, "key")?;
         let value = str_arg(value, F, "value")?;
         handle.driver.set_option(key, value)?;
@@ -237,9 +246,7 @@ pub unsafe extern "C" fn mesos_sched_driver_set_option(
 pub unsafe extern "C" fn mesos_sched_driver_start(
     driver: *mut mesos_sched_driver,
 ) -> mesos_sched_status {
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, "mesos_sched_driver_start")?;
+    with_driver(driver, "mesos_sched_driver_start", |handle| {
         Ok(handle.driver.start().into())
     })
 }
@@ -255,9 +262,7 @@ pub unsafe extern "C" fn mesos_sched_driver_stop(
     driver: *mut mesos_sched_driver,
     failover: bool,
 ) -> mesos_sched_status {
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, "mesos_sched_driver_stop")?;
+    with_driver(driver, "mesos_sched_driver_stop", |handle| {
         Ok(handle.driver.stop(failover).into())
     })
 }
@@ -269,9 +274,7 @@ pub unsafe extern "C" fn mesos_sched_driver_stop(
 pub unsafe extern "C" fn mesos_sched_driver_abort(
     driver: *mut mesos_sched_driver,
 ) -> mesos_sched_status {
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, "mesos_sched_driver_abort")?;
+    with_driver(driver, "mesos_sched_driver_abort", |handle| {
         Ok(handle.driver.abort().into())
     })
 }
@@ -284,9 +287,7 @@ pub unsafe extern "C" fn mesos_sched_driver_join(
     driver: *mut mesos_sched_driver,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_join";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         handle.refuse_in_callback(F)?;
         status_of(handle.driver.join())
     })
@@ -299,9 +300,7 @@ pub unsafe extern "C" fn mesos_sched_driver_run(
     driver: *mut mesos_sched_driver,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_run";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         handle.refuse_in_callback(F)?;
         status_of(handle.driver.run())
     })
@@ -318,9 +317,7 @@ pub unsafe extern "C" fn mesos_sched_driver_request_resources(
     request_count: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_request_resources";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let requests = bytes_array_arg(requests, request_lens, request_count, F, "requests")?;
         status_of(handle.driver.request_resources(&requests))
     })
@@ -345,9 +342,7 @@ pub unsafe extern "C" fn mesos_sched_driver_launch_tasks(
     filters_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_launch_tasks";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let offer_ids = bytes_array_arg(offer_ids, offer_id_lens, offer_id_count, F, "offer_ids")?;
         let tasks = bytes_array_arg(tasks, task_lens, task_count, F, "tasks")?;
         let filters = optional_bytes_arg(filters, filters_len, F, "filters")?;
@@ -364,9 +359,7 @@ pub unsafe extern "C" fn mesos_sched_driver_kill_task(
     task_id_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_kill_task";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let task_id = bytes_arg(task_id, task_id_len, F, "task_id")?;
         status_of(handle.driver.kill_task(task_id))
     })
@@ -390,9 +383,7 @@ pub unsafe extern "C" fn mesos_sched_driver_accept_offers(
     filters_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_accept_offers";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let offer_ids = bytes_array_arg(offer_ids, offer_id_lens, offer_id_count, F, "offer_ids")?;
         let operations =
             bytes_array_arg(operations, operation_lens, operation_count, F, "operations")?;
@@ -417,9 +408,7 @@ pub unsafe extern "C" fn mesos_sched_driver_decline_offer(
     filters_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_decline_offer";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let offer_id = bytes_arg(offer_id, offer_id_len, F, "offer_id")?;
         let filters = optional_bytes_arg(filters, filters_len, F, "filters")?;
         status_of(handle.driver.decline_offer(offer_id, filters))
@@ -437,9 +426,7 @@ pub unsafe extern "C" fn mesos_sched_driver_revive_offers(
     role_count: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_revive_offers";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let roles = str_array_arg(roles, role_count, F, "roles")?;
         status_of(handle.driver.revive_offers(roles.as_deref()))
     })
@@ -455,9 +442,7 @@ pub unsafe extern "C" fn mesos_sched_driver_suppress_offers(
     role_count: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_suppress_offers";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let roles = str_array_arg(roles, role_count, F, "roles")?;
         status_of(handle.driver.suppress_offers(roles.as_deref()))
     })
@@ -474,9 +459,7 @@ pub unsafe extern "C" fn mesos_sched_driver_acknowledge_status_update(
     task_status_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_acknowledge_status_update";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let task_status = bytes_arg(task_status, task_status_len, F, "task_status")?;
         status_of(handle.driver.acknowledge_status_update(task_status))
     })
@@ -496,9 +479,7 @@ pub unsafe extern "C" fn mesos_sched_driver_send_framework_message(
     data_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_send_framework_message";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let executor_id = bytes_arg(executor_id, executor_id_len, F, "executor_id")?;
         let agent_id = bytes_arg(agent_id, agent_id_len, F, "agent_id")?;
         let data = bytes_arg(data, data_len, F, "data")?;
@@ -522,9 +503,7 @@ pub unsafe extern "C" fn mesos_sched_driver_reconcile_tasks(
     status_count: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_reconcile_tasks";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let statuses = bytes_array_arg(statuses, status_lens, status_count, F, "statuses")?;
         status_of(handle.driver.reconcile_tasks(&statuses))
     })
@@ -547,9 +526,7 @@ pub unsafe extern "C" fn mesos_sched_driver_update_framework(
     offer_constraints_len: usize,
 ) -> mesos_sched_status {
     const F: &str = "mesos_sched_driver_update_framework";
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, F)?;
+    with_driver(driver, F, |handle| {
         let framework_info = bytes_arg(framework_info, framework_info_len, F, "framework_info")?;
         let suppressed_roles = str_array_arg(
             suppressed_roles,
@@ -578,9 +555,7 @@ pub unsafe extern "C" fn mesos_sched_driver_update_framework(
 pub unsafe extern "C" fn mesos_sched_driver_status(
     driver: *const mesos_sched_driver,
 ) -> mesos_sched_status {
-    let handle = driver.as_ref();
-    boundary(handle, || {
-        let handle = require_driver(handle, "mesos_sched_driver_status")?;
+    with_driver(driver, "mesos_sched_driver_status", |handle| {
         Ok(handle.driver.status().into())
     })
 }

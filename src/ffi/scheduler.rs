@@ -335,60 +335,57 @@ fn with_c_array<R>(
     call(pointers.as_ptr(), lengths.as_ptr(), messages.len())
 }
 
-impl Scheduler for CScheduler {
-    fn registered(&mut self, _driver: &Driver, framework_id: &[u8], master_info: &[u8]) {
-        if let Some(callback) = self.vtable.registered {
-            self.invoke(|user_data, handle| unsafe {
-                callback(
-                    user_data,
-                    handle,
-                    framework_id.as_ptr(),
-                    framework_id.len(),
-                    master_info.as_ptr(),
-                    master_info.len(),
-                )
-            });
-        }
-    }
-
-    fn reregistered(&mut self, _driver: &Driver, master_info: &[u8]) {
-        if let Some(callback) = self.vtable.reregistered {
-            self.invoke(|user_data, handle| unsafe {
-                callback(user_data, handle, master_info.as_ptr(), master_info.len())
-            });
-        }
-    }
-
-    fn disconnected(&mut self, _driver: &Driver) {
-        if let Some(callback) = self.vtable.disconnected {
-            self.invoke(|user_data, handle| unsafe { callback(user_data, handle) });
-        }
-    }
-
-    fn resource_offers(&mut self, _driver: &Driver, offers: &[&[u8]]) {
-        if let Some(callback) = self.vtable.resource_offers {
-            self.invoke(|user_data, handle| {
-                with_c_array(offers, |pointers, lengths, count| unsafe {
+/// Calls the vtable member `$member`, unless it is NULL or the handle is being freed, with
+/// user_data, the handle and then the arguments: each byte slice as (pointer, length),
+/// after `;` values passed as they are, or after `array` one message slice as (pointer
+/// array, length array, count).
+macro_rules! forward {
+    ($self:ident.$member:ident(array $messages:expr)) => {
+        if let Some(callback) = $self.vtable.$member {
+            $self.invoke(|user_data, handle| {
+                with_c_array($messages, |pointers, lengths, count| unsafe {
                     callback(user_data, handle, pointers, lengths, count)
                 })
             });
         }
+    };
+    ($self:ident.$member:ident($($bytes:expr),* $(; $($value:expr),+)?)) => {
+        if let Some(callback) = $self.vtable.$member {
+            $self.invoke(|user_data, handle| unsafe {
+                callback(
+                    user_data,
+                    handle
+                    $(, $bytes.as_ptr(), $bytes.len())*
+                    $($(, $value)+)?
+                )
+            });
+        }
+    };
+}
+
+impl Scheduler for CScheduler {
+    fn registered(&mut self, _driver: &Driver, framework_id: &[u8], master_info: &[u8]) {
+        forward!(self.registered(framework_id, master_info));
+    }
+
+    fn reregistered(&mut self, _driver: &Driver, master_info: &[u8]) {
+        forward!(self.reregistered(master_info));
+    }
+
+    fn disconnected(&mut self, _driver: &Driver) {
+        forward!(self.disconnected());
+    }
+
+    fn resource_offers(&mut self, _driver: &Driver, offers: &[&[u8]]) {
+        forward!(self.resource_offers(array offers));
     }
 
     fn offer_rescinded(&mut self, _driver: &Driver, offer_id: &[u8]) {
-        if let Some(callback) = self.vtable.offer_rescinded {
-            self.invoke(|user_data, handle| unsafe {
-                callback(user_data, handle, offer_id.as_ptr(), offer_id.len())
-            });
-        }
+        forward!(self.offer_rescinded(offer_id));
     }
 
     fn status_update(&mut self, _driver: &Driver, task_status: &[u8]) {
-        if let Some(callback) = self.vtable.status_update {
-            self.invoke(|user_data, handle| unsafe {
-                callback(user_data, handle, task_status.as_ptr(), task_status.len())
-            });
-        }
+        forward!(self.status_update(task_status));
     }
 
     fn framework_message(
@@ -398,28 +395,11 @@ impl Scheduler for CScheduler {
         agent_id: &[u8],
         data: &[u8],
     ) {
-        if let Some(callback) = self.vtable.framework_message {
-            self.invoke(|user_data, handle| unsafe {
-                callback(
-                    user_data,
-                    handle,
-                    executor_id.as_ptr(),
-                    executor_id.len(),
-                    agent_id.as_ptr(),
-                    agent_id.len(),
-                    data.as_ptr(),
-                    data.len(),
-                )
-            });
-        }
+        forward!(self.framework_message(executor_id, agent_id, data));
     }
 
     fn slave_lost(&mut self, _driver: &Driver, agent_id: &[u8]) {
-        if let Some(callback) = self.vtable.slave_lost {
-            self.invoke(|user_data, handle| unsafe {
-                callback(user_data, handle, agent_id.as_ptr(), agent_id.len())
-            });
-        }
+        forward!(self.slave_lost(agent_id));
     }
 
     fn executor_lost(
@@ -429,73 +409,33 @@ impl Scheduler for CScheduler {
         agent_id: &[u8],
         status: i32,
     ) {
-        if let Some(callback) = self.vtable.executor_lost {
-            self.invoke(|user_data, handle| unsafe {
-                callback(
-                    user_data,
-                    handle,
-                    executor_id.as_ptr(),
-                    executor_id.len(),
-                    agent_id.as_ptr(),
-                    agent_id.len(),
-                    status,
-                )
-            });
-        }
+        forward!(self.executor_lost(executor_id, agent_id; status));
     }
 
     fn error(&mut self, _driver: &Driver, message: &str) {
-        if let Some(callback) = self.vtable.error {
+        if self.vtable.error.is_some() {
             // C expects a NUL-terminated string; an interior NUL would truncate it.
             let mut text = message.replace('\0', "\u{fffd}").into_bytes();
             let length = text.len();
             text.push(0);
-            self.invoke(|user_data, handle| unsafe {
-                callback(user_data, handle, text.as_ptr().cast(), length)
-            });
+            forward!(self.error(; text.as_ptr().cast(), length));
         }
     }
 
     fn inverse_offers(&mut self, _driver: &Driver, inverse_offers: &[&[u8]]) {
-        if let Some(callback) = self.vtable.inverse_offers {
-            self.invoke(|user_data, handle| {
-                with_c_array(inverse_offers, |pointers, lengths, count| unsafe {
-                    callback(user_data, handle, pointers, lengths, count)
-                })
-            });
-        }
+        forward!(self.inverse_offers(array inverse_offers));
     }
 
     fn inverse_offer_rescinded(&mut self, _driver: &Driver, inverse_offer_id: &[u8]) {
-        if let Some(callback) = self.vtable.inverse_offer_rescinded {
-            self.invoke(|user_data, handle| unsafe {
-                callback(
-                    user_data,
-                    handle,
-                    inverse_offer_id.as_ptr(),
-                    inverse_offer_id.len(),
-                )
-            });
-        }
+        forward!(self.inverse_offer_rescinded(inverse_offer_id));
     }
 
     fn operation_status(&mut self, _driver: &Driver, operation_status: &[u8]) {
-        if let Some(callback) = self.vtable.operation_status {
-            self.invoke(|user_data, handle| unsafe {
-                callback(
-                    user_data,
-                    handle,
-                    operation_status.as_ptr(),
-                    operation_status.len(),
-                )
-            });
-        }
+        forward!(self.operation_status(operation_status));
     }
 
     fn heartbeat(&mut self, _driver: &Driver) {
-        if let Some(callback) = self.vtable.heartbeat {
-            self.invoke(|user_data, handle| unsafe { callback(user_data, handle) });
-        }
+        forward!(self.heartbeat());
     }
 }
 
