@@ -127,6 +127,11 @@ def _optional(data: Optional[bytes]) -> Tuple[Optional[bytes], int]:
     return (None, 0) if data is None else (data, len(data))
 
 
+def _filters(filters: Optional[Any]) -> Tuple[Optional[bytes], int]:
+    """An optional Filters message as (bytes or NULL, length)."""
+    return _optional(m.optional_bytes(filters, "filters", m.FILTERS))
+
+
 def _option_value(key: str, value: Any) -> bytes:
     if isinstance(value, bool):
         value = "true" if value else "false"
@@ -287,6 +292,33 @@ class MesosSchedulerDriver(SchedulerDriver):
                     driver._callback_running = False
                     driver._callback_done.notify_all()
 
+        def one_message(method_name: str, message_type: str) -> Callable[..., None]:
+            """A callback passing on one message of the family's ``message_type``."""
+
+            def callback(_ud: Any, _d: Any, data: Optional[int], length: int) -> None:
+                dispatch(
+                    method_name,
+                    lambda: (family.parse(getattr(family, message_type), _copy(data, length)),),
+                )
+
+            return callback
+
+        def message_list(method_name: str, message_type: str) -> Callable[..., None]:
+            """A callback passing on a list of messages of the family's ``message_type``."""
+
+            def callback(_ud: Any, _d: Any, data: Any, lengths: Any, count: int) -> None:
+                dispatch(
+                    method_name,
+                    lambda: (
+                        [
+                            family.parse(getattr(family, message_type), item)
+                            for item in _copy_array(data, lengths, count)
+                        ],
+                    ),
+                )
+
+            return callback
+
         def registered(_ud, _d, fid, fid_len, info, info_len):  # type: ignore[no-untyped-def]
             dispatch(
                 "registered",
@@ -296,23 +328,8 @@ class MesosSchedulerDriver(SchedulerDriver):
                 ),
             )
 
-        def reregistered(_ud, _d, info, info_len):  # type: ignore[no-untyped-def]
-            dispatch("reregistered", lambda: (family.parse(family.MasterInfo, _copy(info, info_len)),))
-
         def disconnected(_ud, _d):  # type: ignore[no-untyped-def]
             dispatch("disconnected", lambda: ())
-
-        def resource_offers(_ud, _d, offers, lens, count):  # type: ignore[no-untyped-def]
-            dispatch(
-                "resourceOffers",
-                lambda: ([family.parse(family.Offer, b) for b in _copy_array(offers, lens, count)],),
-            )
-
-        def offer_rescinded(_ud, _d, oid, oid_len):  # type: ignore[no-untyped-def]
-            dispatch("offerRescinded", lambda: (family.parse(family.OfferID, _copy(oid, oid_len)),))
-
-        def status_update(_ud, _d, st, st_len):  # type: ignore[no-untyped-def]
-            dispatch("statusUpdate", lambda: (family.parse(family.TaskStatus, _copy(st, st_len)),))
 
         def framework_message(_ud, _d, eid, eid_len, aid, aid_len, data, data_len):  # type: ignore[no-untyped-def]
             dispatch(
@@ -323,9 +340,6 @@ class MesosSchedulerDriver(SchedulerDriver):
                     _copy(data, data_len),
                 ),
             )
-
-        def slave_lost(_ud, _d, aid, aid_len):  # type: ignore[no-untyped-def]
-            dispatch("slaveLost", lambda: (family.parse(family.AgentID, _copy(aid, aid_len)),))
 
         def executor_lost(_ud, _d, eid, eid_len, aid, aid_len, status):  # type: ignore[no-untyped-def]
             dispatch(
@@ -340,38 +354,23 @@ class MesosSchedulerDriver(SchedulerDriver):
         def error(_ud, _d, msg, msg_len):  # type: ignore[no-untyped-def]
             dispatch("error", lambda: (_copy(msg, msg_len).decode("utf-8", "replace"),))
 
-        def inverse_offers(_ud, _d, offers, lens, count):  # type: ignore[no-untyped-def]
-            dispatch(
-                "inverseOffers",
-                lambda: ([family.parse(family.InverseOffer, b) for b in _copy_array(offers, lens, count)],),
-            )
-
-        def inverse_offer_rescinded(_ud, _d, oid, oid_len):  # type: ignore[no-untyped-def]
-            dispatch("inverseOfferRescinded", lambda: (family.parse(family.OfferID, _copy(oid, oid_len)),))
-
-        def operation_status(_ud, _d, st, st_len):  # type: ignore[no-untyped-def]
-            dispatch(
-                "operationStatusUpdate",
-                lambda: (family.parse(family.OperationStatus, _copy(st, st_len)),),
-            )
-
         def heartbeat(_ud, _d):  # type: ignore[no-untyped-def]
             dispatch("heartbeat", lambda: ())
 
         python_callbacks = {
             "registered": registered,
-            "reregistered": reregistered,
+            "reregistered": one_message("reregistered", "MasterInfo"),
             "disconnected": disconnected,
-            "resource_offers": resource_offers,
-            "offer_rescinded": offer_rescinded,
-            "status_update": status_update,
+            "resource_offers": message_list("resourceOffers", "Offer"),
+            "offer_rescinded": one_message("offerRescinded", "OfferID"),
+            "status_update": one_message("statusUpdate", "TaskStatus"),
             "framework_message": framework_message,
-            "slave_lost": slave_lost,
+            "slave_lost": one_message("slaveLost", "AgentID"),
             "executor_lost": executor_lost,
             "error": error,
-            "inverse_offers": inverse_offers,
-            "inverse_offer_rescinded": inverse_offer_rescinded,
-            "operation_status": operation_status,
+            "inverse_offers": message_list("inverseOffers", "InverseOffer"),
+            "inverse_offer_rescinded": one_message("inverseOfferRescinded", "OfferID"),
+            "operation_status": one_message("operationStatusUpdate", "OperationStatus"),
             "heartbeat": heartbeat,
         }
         # Extension callbacks beyond the classic API stay NULL unless the scheduler has
@@ -499,85 +498,70 @@ class MesosSchedulerDriver(SchedulerDriver):
 
     # ------------------------------------------------------------------ calls
 
+    def _call(self, name: str, function: Callable[..., int], *args: Any) -> int:
+        """Calls ``function(handle, *args)`` on the live handle; checks the status."""
+        return self._check(name, function(self._live_handle(name), *args))
+
     def requestResources(self, requests: Sequence[Any]) -> int:
         """Asks for resources with a list of Request messages."""
         items = m.message_list(requests, "requests", m.REQUEST)
-        handle = self._live_handle("requestResources")
-        ptrs, lens, count = _byte_array(items)
-        return self._check(
-            "requestResources",
-            self._lib.mesos_sched_driver_request_resources(handle, ptrs, lens, count),
+        return self._call(
+            "requestResources", self._lib.mesos_sched_driver_request_resources, *_byte_array(items)
         )
 
     def launchTasks(self, offerIds: Any, tasks: Sequence[Any], filters: Optional[Any] = None) -> int:
         """Launches TaskInfos on an OfferID or a list of OfferIDs (same agent)."""
         offer_items = m.message_list(offerIds, "offerIds", m.OFFER_ID, allow_single=True)
         task_items = m.message_list(tasks, "tasks", m.TASK_INFO)
-        filters_bytes, filters_len = _optional(m.optional_bytes(filters, "filters", m.FILTERS))
-        handle = self._live_handle("launchTasks")
-        o_ptrs, o_lens, o_count = _byte_array(offer_items)
-        t_ptrs, t_lens, t_count = _byte_array(task_items)
-        return self._check(
+        return self._call(
             "launchTasks",
-            self._lib.mesos_sched_driver_launch_tasks(
-                handle, o_ptrs, o_lens, o_count, t_ptrs, t_lens, t_count, filters_bytes, filters_len
-            ),
+            self._lib.mesos_sched_driver_launch_tasks,
+            *_byte_array(offer_items),
+            *_byte_array(task_items),
+            *_filters(filters),
         )
 
     def killTask(self, taskId: Any) -> int:
         """Kills the task with this TaskID."""
         data = m.to_bytes(taskId, "taskId", m.TASK_ID)
-        handle = self._live_handle("killTask")
-        return self._check("killTask", self._lib.mesos_sched_driver_kill_task(handle, data, len(data)))
+        return self._call("killTask", self._lib.mesos_sched_driver_kill_task, data, len(data))
 
     def acceptOffers(self, offerIds: Any, operations: Sequence[Any], filters: Optional[Any] = None) -> int:
         """Accepts offers with a list of Offer.Operation messages (no ``id`` set)."""
         offer_items = m.message_list(offerIds, "offerIds", m.OFFER_ID, allow_single=True)
         op_items = m.message_list(operations, "operations", m.OPERATION)
-        filters_bytes, filters_len = _optional(m.optional_bytes(filters, "filters", m.FILTERS))
-        handle = self._live_handle("acceptOffers")
-        o_ptrs, o_lens, o_count = _byte_array(offer_items)
-        p_ptrs, p_lens, p_count = _byte_array(op_items)
-        return self._check(
+        return self._call(
             "acceptOffers",
-            self._lib.mesos_sched_driver_accept_offers(
-                handle, o_ptrs, o_lens, o_count, p_ptrs, p_lens, p_count, filters_bytes, filters_len
-            ),
+            self._lib.mesos_sched_driver_accept_offers,
+            *_byte_array(offer_items),
+            *_byte_array(op_items),
+            *_filters(filters),
         )
 
     def declineOffer(self, offerId: Any, filters: Optional[Any] = None) -> int:
         """Declines one offer, optionally with Filters (refuse_seconds)."""
         data = m.to_bytes(offerId, "offerId", m.OFFER_ID)
-        filters_bytes, filters_len = _optional(m.optional_bytes(filters, "filters", m.FILTERS))
-        handle = self._live_handle("declineOffer")
-        return self._check(
-            "declineOffer",
-            self._lib.mesos_sched_driver_decline_offer(handle, data, len(data), filters_bytes, filters_len),
+        return self._call(
+            "declineOffer", self._lib.mesos_sched_driver_decline_offer, data, len(data), *_filters(filters)
         )
 
     def reviveOffers(self, roles: Optional[Sequence[str]] = None) -> int:
         """Revives offers for the roles (None = all roles)."""
         encoded = m.string_list(roles, "roles", allow_none=True)
-        handle = self._live_handle("reviveOffers")
-        array, count = _string_array(encoded)
-        return self._check("reviveOffers", self._lib.mesos_sched_driver_revive_offers(handle, array, count))
+        return self._call("reviveOffers", self._lib.mesos_sched_driver_revive_offers, *_string_array(encoded))
 
     def suppressOffers(self, roles: Optional[Sequence[str]] = None) -> int:
         """Suppresses offers for the roles (None = all roles)."""
         encoded = m.string_list(roles, "roles", allow_none=True)
-        handle = self._live_handle("suppressOffers")
-        array, count = _string_array(encoded)
-        return self._check(
-            "suppressOffers", self._lib.mesos_sched_driver_suppress_offers(handle, array, count)
+        return self._call(
+            "suppressOffers", self._lib.mesos_sched_driver_suppress_offers, *_string_array(encoded)
         )
 
     def acknowledgeStatusUpdate(self, status: Any) -> int:
         """Acknowledges a TaskStatus (explicit acknowledgements only)."""
         data = m.to_bytes(status, "status", m.TASK_STATUS)
-        handle = self._live_handle("acknowledgeStatusUpdate")
-        return self._check(
-            "acknowledgeStatusUpdate",
-            self._lib.mesos_sched_driver_acknowledge_status_update(handle, data, len(data)),
+        return self._call(
+            "acknowledgeStatusUpdate", self._lib.mesos_sched_driver_acknowledge_status_update, data, len(data)
         )
 
     def sendFrameworkMessage(self, executorId: Any, slaveId: Any, data: bytes) -> int:
@@ -585,22 +569,21 @@ class MesosSchedulerDriver(SchedulerDriver):
         executor = m.to_bytes(executorId, "executorId", m.EXECUTOR_ID)
         agent = m.to_bytes(slaveId, "slaveId", m.AGENT_ID)
         payload = m.data_bytes(data, "data")
-        handle = self._live_handle("sendFrameworkMessage")
-        return self._check(
+        return self._call(
             "sendFrameworkMessage",
-            self._lib.mesos_sched_driver_send_framework_message(
-                handle, executor, len(executor), agent, len(agent), payload, len(payload)
-            ),
+            self._lib.mesos_sched_driver_send_framework_message,
+            executor,
+            len(executor),
+            agent,
+            len(agent),
+            payload,
+            len(payload),
         )
 
     def reconcileTasks(self, tasks: Sequence[Any]) -> int:
         """Reconciles a list of TaskStatus (task_id, slave_id); [] = all known tasks."""
         items = m.message_list(tasks, "tasks", m.TASK_STATUS)
-        handle = self._live_handle("reconcileTasks")
-        ptrs, lens, count = _byte_array(items)
-        return self._check(
-            "reconcileTasks", self._lib.mesos_sched_driver_reconcile_tasks(handle, ptrs, lens, count)
-        )
+        return self._call("reconcileTasks", self._lib.mesos_sched_driver_reconcile_tasks, *_byte_array(items))
 
     def updateFramework(
         self,
@@ -611,16 +594,14 @@ class MesosSchedulerDriver(SchedulerDriver):
         """Updates the FrameworkInfo (same id) and the suppressed roles while registered."""
         framework = m.to_bytes(frameworkInfo, "frameworkInfo", m.FRAMEWORK_INFO)
         roles = m.string_list(suppressedRoles, "suppressedRoles", allow_none=True) or []
-        constraints, constraints_len = _optional(
-            m.optional_bytes(offerConstraints, "offerConstraints", m.OFFER_CONSTRAINTS)
-        )
-        handle = self._live_handle("updateFramework")
-        array, count = _string_array(roles)
-        return self._check(
+        constraints = m.optional_bytes(offerConstraints, "offerConstraints", m.OFFER_CONSTRAINTS)
+        return self._call(
             "updateFramework",
-            self._lib.mesos_sched_driver_update_framework(
-                handle, framework, len(framework), array, count, constraints, constraints_len
-            ),
+            self._lib.mesos_sched_driver_update_framework,
+            framework,
+            len(framework),
+            *_string_array(roles),
+            *_optional(constraints),
         )
 
     # ------------------------------------------------------------------ teardown

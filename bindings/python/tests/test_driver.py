@@ -7,7 +7,7 @@ import gc
 import threading
 import time
 import weakref
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -38,6 +38,14 @@ def wait_state(recorder: Recorder, task_id: str, state: int, timeout: float = EV
         timeout=timeout,
     )
     return status
+
+
+def run_long_task(driver: MesosSchedulerDriver, recorder: Recorder) -> Tuple[Any, Any]:
+    """Launches ``sleep 600`` on the first offer; returns (task, its TASK_RUNNING status)."""
+    offer = first_offer(recorder)
+    task = command_task(offer, "sleep 600")
+    driver.launchTasks(offer.id, [task])
+    return task, wait_state(recorder, task.task_id.value, mesos_pb2.TASK_RUNNING)
 
 
 def wait_terminal(recorder: Recorder, task_id: str) -> Any:
@@ -117,10 +125,7 @@ def test_launch_on_a_list_of_offers_and_accept_offers(mesos_local: Any, recorder
 def test_kill_task(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
     driver = make_driver(recorder, mesos_local, drivers)
     driver.start()
-    offer = first_offer(recorder)
-    task = command_task(offer, "sleep 600")
-    driver.launchTasks(offer.id, [task])
-    wait_state(recorder, task.task_id.value, mesos_pb2.TASK_RUNNING)
+    task, _ = run_long_task(driver, recorder)
     assert driver.killTask(task.task_id) == mesos_sched.DRIVER_RUNNING
     killed = wait_terminal(recorder, task.task_id.value)
     assert killed.state == mesos_pb2.TASK_KILLED, state_name(killed.state)
@@ -146,10 +151,7 @@ def test_decline_and_revive_and_suppress(mesos_local: Any, recorder: Recorder, d
 def test_reconcile_known_and_unknown_tasks(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
     driver = make_driver(recorder, mesos_local, drivers)
     driver.start()
-    offer = first_offer(recorder)
-    task = command_task(offer, "sleep 600")
-    driver.launchTasks(offer.id, [task])
-    running = wait_state(recorder, task.task_id.value, mesos_pb2.TASK_RUNNING)
+    task, running = run_long_task(driver, recorder)
 
     query = mesos_pb2.TaskStatus(state=mesos_pb2.TASK_STAGING)
     query.task_id.CopyFrom(task.task_id)
@@ -183,10 +185,7 @@ def test_reconcile_known_and_unknown_tasks(mesos_local: Any, recorder: Recorder,
 def test_framework_message_is_sent(mesos_local: Any, recorder: Recorder, drivers: List[Any]) -> None:
     driver = make_driver(recorder, mesos_local, drivers)
     driver.start()
-    offer = first_offer(recorder)
-    task = command_task(offer, "sleep 600")
-    driver.launchTasks(offer.id, [task])
-    running = wait_state(recorder, task.task_id.value, mesos_pb2.TASK_RUNNING)
+    task, running = run_long_task(driver, recorder)
     executor = mesos_pb2.ExecutorID(value=running.executor_id.value or task.task_id.value)
     status = driver.sendFrameworkMessage(executor, running.agent_id, b"\x00binary\xffpayload")
     assert status == mesos_sched.DRIVER_RUNNING
@@ -239,50 +238,50 @@ def test_acknowledge_with_implicit_acks_is_a_usage_error(mesos_local: Any, recor
     assert driver.status == mesos_sched.DRIVER_RUNNING
 
 
-def test_stop_without_failover_tears_the_framework_down(mesos_local: Any, drivers: List[Any]) -> None:
+def stop_with_a_running_task(
+    mesos_local: Any, drivers: List[Any], name: str, failover: bool
+) -> Tuple[Any, Any, Any, Any]:
+    """Registers a framework (failover_timeout 1 h), runs a long task, then stops with
+    `failover`; returns (framework, framework_id, task, the task's RUNNING status)."""
     first = Recorder()
-    framework = framework_info(unique("teardown"), failover_timeout=3600.0)
+    framework = framework_info(unique(name), failover_timeout=3600.0)
     driver = make_driver(first, mesos_local, drivers, framework=framework)
     driver.start()
     framework_id, _ = first.wait_for("registered")
-    offer = first_offer(first)
-    task = command_task(offer, "sleep 600")
-    driver.launchTasks(offer.id, [task])
-    wait_state(first, task.task_id.value, mesos_pb2.TASK_RUNNING)
-    assert driver.stop(failover=False) == mesos_sched.DRIVER_STOPPED
+    task, running = run_long_task(driver, first)
+    assert driver.stop(failover=failover) == mesos_sched.DRIVER_STOPPED
     assert driver.join() == mesos_sched.DRIVER_STOPPED
-    mesos_local.wait_framework_removed(framework_id.value)
+    return framework, framework_id, task, running
 
-    # The framework is gone: subscribing again with its id is refused for good.
+
+def start_successor(mesos_local: Any, drivers: List[Any], framework: Any, framework_id: Any) -> Tuple[Recorder, Any]:
+    """Starts a second scheduler subscribing with the framework's id."""
     second = Recorder()
     again = framework_info(framework.name, failover_timeout=3600.0)
     again.id.CopyFrom(framework_id)
     successor = make_driver(second, mesos_local, drivers, framework=again)
     successor.start()
+    return second, successor
+
+
+def test_stop_without_failover_tears_the_framework_down(mesos_local: Any, drivers: List[Any]) -> None:
+    framework, framework_id, _, _ = stop_with_a_running_task(mesos_local, drivers, "teardown", failover=False)
+    mesos_local.wait_framework_removed(framework_id.value)
+
+    # The framework is gone: subscribing again with its id is refused for good.
+    second, successor = start_successor(mesos_local, drivers, framework, framework_id)
     (message,) = second.wait_for("error")
     assert "removed" in message.lower() or "teardown" in message.lower() or "torn" in message.lower(), message
     assert successor.join() == mesos_sched.DRIVER_ABORTED
 
 
 def test_stop_with_failover_keeps_framework_and_tasks(mesos_local: Any, drivers: List[Any]) -> None:
-    first = Recorder()
-    framework = framework_info(unique("failover"), failover_timeout=3600.0)
-    driver = make_driver(first, mesos_local, drivers, framework=framework)
-    driver.start()
-    framework_id, _ = first.wait_for("registered")
-    offer = first_offer(first)
-    task = command_task(offer, "sleep 600")
-    driver.launchTasks(offer.id, [task])
-    running = wait_state(first, task.task_id.value, mesos_pb2.TASK_RUNNING)
-    assert driver.stop(failover=True) == mesos_sched.DRIVER_STOPPED
-    assert driver.join() == mesos_sched.DRIVER_STOPPED
+    framework, framework_id, task, running = stop_with_a_running_task(
+        mesos_local, drivers, "failover", failover=True
+    )
 
     # A failover scheduler takes the framework over, and its task is still running.
-    second = Recorder()
-    again = framework_info(framework.name, failover_timeout=3600.0)
-    again.id.CopyFrom(framework_id)
-    successor = make_driver(second, mesos_local, drivers, framework=again)
-    successor.start()
+    second, successor = start_successor(mesos_local, drivers, framework, framework_id)
     new_id, _ = second.wait_for("registered")
     assert new_id.value == framework_id.value
     query = mesos_pb2.TaskStatus(state=mesos_pb2.TASK_STAGING)

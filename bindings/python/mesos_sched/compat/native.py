@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any
 
 from mesos_sched import _compat_hook
 from mesos_sched._messages import FamilySpec
@@ -17,28 +17,9 @@ class MesosSchedulerDriver(_Driver):
     """``mesos.native.MesosSchedulerDriver``: callbacks receive ``mesos.interface.mesos_pb2``
     objects (the legacy package's when installed, else this package's v0 classes)."""
 
-    def __init__(
-        self,
-        scheduler: Any,
-        framework: Any,
-        master: Union[str, bytes],
-        implicitAcknowledgements: Union[bool, int] = True,
-        credential: Optional[Any] = None,
-        suppressedRoles: Optional[Sequence[str]] = None,
-        *,
-        messages: FamilySpec = "v0",
-        options: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        super().__init__(
-            scheduler,
-            framework,
-            master,
-            implicitAcknowledgements,
-            credential,
-            suppressedRoles,
-            messages=messages,
-            options=options,
-        )
+    def __init__(self, *args: Any, messages: FamilySpec = "v0", **kwargs: Any) -> None:
+        # Only the default message family differs from mesos_sched's driver.
+        super().__init__(*args, messages=messages, **kwargs)
 
 
 class MesosExecutorDriver:
