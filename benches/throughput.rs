@@ -4,7 +4,7 @@
 //! table: status updates delivered + implicitly acknowledged per second, offers per
 //! second, and callback latency (TaskStatus.timestamp set by the simulated agent ->
 //! the status_update callback) p50/p99. A benchmark, not a test: it never fails on time.
-//! `BENCH_ONLY=updates` runs only the default status-update run (for profiling).
+//! `BENCH_ONLY=updates` runs only the one-connection status-update run (for profiling).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -429,7 +429,7 @@ fn main() {
         return;
     }
 
-    // BENCH_ONLY=updates: just the default status-update run (for profiling).
+    // BENCH_ONLY=updates: just the one-connection status-update run (for profiling).
     if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "updates") {
         let run = updates_run(tasks_total, "1");
         println!(
@@ -448,8 +448,8 @@ fn main() {
         return;
     }
 
-    // 1. Status updates delivered + acknowledged: the default (every call on one
-    //    connection) and acknowledgements overlapping on four connections (or
+    // 1. Status updates delivered + acknowledged: every call on one connection, and
+    //    acknowledgements overlapping on four connections (the default, or
     //    BENCH_ACK_CONNECTIONS).
     let overlapping = std::env::var("BENCH_ACK_CONNECTIONS").unwrap_or_else(|_| "4".into());
     let runs = [

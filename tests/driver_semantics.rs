@@ -787,11 +787,12 @@ fn calls_after_acknowledgements_wait_for_them() {
 }
 
 #[test]
-fn by_default_acknowledgements_stay_in_order() {
+fn with_one_ack_connection_acknowledgements_stay_in_order() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
     let driver = start_with(&master, recorder, &framework_info("t"), true);
     assert!(driver.set_option("ack.connections", "0").is_err());
+    driver.set_option("ack.connections", "1").unwrap();
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     for i in 0..30 {

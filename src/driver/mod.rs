@@ -340,9 +340,9 @@ impl Driver {
     /// - `request.timeout_ms`: time limit of a call (default 75000).
     /// - `connect.timeout_ms`: TCP connect limit (default 10000).
     /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
-    /// - `ack.connections`: connections on which acknowledgements may overlap (default 1:
-    ///   every call on one connection, strictly in order; more raise the acknowledgement
-    ///   rate, see benches/throughput.rs).
+    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    ///   other calls still wait for the acknowledgements made before them; 1 sends every
+    ///   call on one connection, one at a time; see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();

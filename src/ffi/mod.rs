@@ -219,8 +219,10 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
 /// Sets an option before `mesos_sched_driver_start`; `key` and `value` are
 /// NUL-terminated UTF-8, copied. Keys: `suppressed_roles` (comma-separated),
 /// `tls.ca_file`, `tls.verify` (true/false), `heartbeat.timeout_factor`,
-/// `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`,
-/// `recordio.max_record_bytes`, `log.level` (off/error/warn/info/debug/trace).
+/// `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`, `connect.timeout_ms`,
+/// `recordio.max_record_bytes`, `ack.connections` (acknowledgements may overlap on this
+/// many connections, default 4; other calls stay in order after them), `log.level`
+/// (off/error/warn/info/debug/trace).
 ///
 /// Returns the current status (NOT_STARTED) on success; INVALID_ARGUMENT for an unknown
 /// key or a bad value; INVALID_STATE once started. Any thread.
