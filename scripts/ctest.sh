@@ -18,7 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build --lib
+# test_zk_failover runs the mesos-local binary (and needs MESOS_SCHED_TEST_ZK).
+cargo build --lib --bin mesos-local
 lib_dir="$root/target/debug"
 build_root="$root/target/ctest"
 
@@ -39,7 +40,7 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_chec
 
 echo "== C tests (valgrind memcheck) =="
 failed=0
-for test in test_args test_lifecycle test_framework_local test_header_cxx \
+for test in test_args test_lifecycle test_framework_local test_header_cxx test_zk_failover \
   "example_test_framework local 3"; do
   set -- $test
   log="$build_root/plain/$1.valgrind.log"

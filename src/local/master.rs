@@ -288,8 +288,13 @@ pub struct Cluster {
     pub tls: bool,
     pub authenticate: Option<(String, String)>,
     pub admin: bool,
+    /// Stops a master the way ZooKeeper sees a crash (admin `stop_master`); installed
+    /// by `zk::ZkLocalCluster` (None without --zk: nothing would elect a new leader).
+    pub stop_master_hook: Mutex<Option<StopMasterHook>>,
     me: Weak<Cluster>,
 }
+
+pub type StopMasterHook = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// The answer to a scheduler call other than SUBSCRIBE.
 pub struct CallResult {
@@ -401,6 +406,7 @@ impl Cluster {
             tls,
             authenticate,
             admin,
+            stop_master_hook: Mutex::new(None),
             me: me.clone(),
         })
     }

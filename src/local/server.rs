@@ -652,6 +652,21 @@ fn admin(cluster: &Arc<Cluster>, request: Request, path: &str, query: &str) {
             }
             _ => Err("missing or invalid 'to'".into()),
         },
+        "stop_master" => {
+            let index = query_param(query, "index").and_then(|v| v.parse::<usize>().ok());
+            let hook = cluster.stop_master_hook.lock().clone();
+            match (index, hook) {
+                (Some(index), Some(hook)) if index < cluster.masters.len() => {
+                    // Answer first: stopping master `index` may close this connection.
+                    log_info!("admin: stopping master {index}");
+                    respond(request, text(200, format!("stopping master {index}")));
+                    hook(index);
+                    return;
+                }
+                (_, None) => Err("stop_master needs --zk".into()),
+                _ => Err("missing or invalid 'index'".into()),
+            }
+        }
         "no_leader" => {
             local.no_leader_for(Duration::from_millis(ms("ms", 5000)));
             Ok("no leader".into())

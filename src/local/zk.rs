@@ -495,7 +495,7 @@ fn invalid_input(message: String) -> std::io::Error {
 /// masters through [`ZkLocalCluster::stop_master`] so ZooKeeper learns of it.
 pub struct ZkLocalCluster {
     // Field order matters: the ZooKeeper sessions close before the cluster stops.
-    zk: Option<ZkMasters>,
+    zk: Option<Arc<ZkMasters>>,
     cluster: Arc<super::LocalCluster>,
 }
 
@@ -526,6 +526,17 @@ impl ZkLocalCluster {
             }),
         )
         .map_err(std::io::Error::other)?;
+        let zk = Arc::new(zk);
+        // The admin endpoint's stop_master; weak so dropping the cluster still stops all.
+        let (weak_zk, weak_cluster) = (Arc::downgrade(&zk), Arc::downgrade(&cluster));
+        *cluster.cluster.stop_master_hook.lock() = Some(Arc::new(move |index| {
+            if let Some(zk) = weak_zk.upgrade() {
+                zk.withdraw(index);
+            }
+            if let Some(cluster) = weak_cluster.upgrade() {
+                cluster.stop_master(index);
+            }
+        }));
         Ok(ZkLocalCluster {
             zk: Some(zk),
             cluster,
@@ -543,7 +554,7 @@ impl ZkLocalCluster {
 
     /// The ZooKeeper side (leader index, member names); None without `config.zk`.
     pub fn zookeeper(&self) -> Option<&ZkMasters> {
-        self.zk.as_ref()
+        self.zk.as_deref()
     }
 
     pub fn cluster(&self) -> &super::LocalCluster {
