@@ -130,6 +130,28 @@ fn start_cluster() -> LocalCluster {
     .expect("local cluster")
 }
 
+/// A driver for `bench` registered with `cluster`'s leader (not started).
+fn bench_driver(bench: Bench, cluster: &LocalCluster) -> Driver {
+    Driver::new(
+        Box::new(bench),
+        &framework_info(),
+        &cluster.leader_url(),
+        None,
+        true,
+    )
+    .unwrap()
+}
+
+/// Waits for the framework to subscribe and settle for 200 ms; its id.
+fn subscribed_framework_id(cluster: &LocalCluster) -> String {
+    while cluster.framework_ids().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let framework_id = cluster.framework_ids()[0].clone();
+    std::thread::sleep(Duration::from_millis(200));
+    framework_id
+}
+
 fn framework_info() -> Vec<u8> {
     v1::FrameworkInfo {
         user: "bench".into(),
@@ -353,14 +375,7 @@ fn updates_run(tasks_total: usize, ack_connections: &str) -> UpdatesRun {
         decline_only: false,
         count_only: false,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver
         .set_option("ack.connections", ack_connections)
         .unwrap();
@@ -467,14 +482,7 @@ fn main() {
         decline_only: true,
         count_only: false,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver.start();
     let window = Duration::from_secs(3);
     std::thread::sleep(window);
@@ -494,19 +502,9 @@ fn main() {
         decline_only: true,
         count_only: false,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(200));
+    subscribed_framework_id(&cluster);
     let before = cluster.received_calls().len();
     let calls_started = Instant::now();
     for _ in 0..calls_wanted {
@@ -531,20 +529,9 @@ fn main() {
         decline_only: true,
         count_only: false,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let framework_id = cluster.framework_ids()[0].clone();
-    std::thread::sleep(Duration::from_millis(200));
+    let framework_id = subscribed_framework_id(&cluster);
     let injected = updates_wanted.min(20_000);
     // Bursts of 10 every 0.5 ms: 20,000 events/s without one long burst queueing
     // behind itself.
@@ -595,20 +582,9 @@ fn main() {
         decline_only: true,
         count_only: true,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let framework_id = cluster.framework_ids()[0].clone();
-    std::thread::sleep(Duration::from_millis(200));
+    let framework_id = subscribed_framework_id(&cluster);
     let offers_event = mesos_sched::proto::scheduler::Event {
         r#type: Some(mesos_sched::proto::scheduler::event::Type::Offers as i32),
         offers: Some(mesos_sched::proto::scheduler::event::Offers {

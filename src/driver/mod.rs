@@ -676,11 +676,7 @@ impl Driver {
             Ok(state) => state,
             Err(status) => return Ok(status),
         };
-        let roles: Vec<String> = roles
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let roles = owned_roles(roles);
         if roles.is_empty() {
             state.suppressed_roles.clear();
         } else {
@@ -689,9 +685,7 @@ impl Driver {
             }
         }
         let mut call = calls::new_call(call_type::REVIVE, state.framework_id.as_ref());
-        if !roles.is_empty() {
-            call.revive = Some(envelope::call::Roles { roles });
-        }
+        call.revive = roles_field(roles);
         self.send_call(&state, call);
         Ok(state.status)
     }
@@ -702,20 +696,14 @@ impl Driver {
             Ok(state) => state,
             Err(status) => return Ok(status),
         };
-        let roles: Vec<String> = roles
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let roles = owned_roles(roles);
         if roles.is_empty() {
             state.suppressed_roles = state.facts.roles.iter().cloned().collect();
         } else {
             state.suppressed_roles.extend(roles.iter().cloned());
         }
         let mut call = calls::new_call(call_type::SUPPRESS, state.framework_id.as_ref());
-        if !roles.is_empty() {
-            call.suppress = Some(envelope::call::Roles { roles });
-        }
+        call.suppress = roles_field(roles);
         self.send_call(&state, call);
         Ok(state.status)
     }
@@ -864,6 +852,20 @@ impl Driver {
     pub fn in_callback(&self) -> bool {
         self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
     }
+}
+
+/// `None` (all roles) becomes an empty list.
+fn owned_roles(roles: Option<&[&str]>) -> Vec<String> {
+    roles
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.to_string())
+        .collect()
+}
+
+/// The REVIVE/SUPPRESS body: absent for all roles, else the roles named.
+fn roles_field(roles: Vec<String>) -> Option<envelope::call::Roles> {
+    (!roles.is_empty()).then_some(envelope::call::Roles { roles })
 }
 
 #[cfg(test)]
