@@ -26,9 +26,7 @@ fn cluster(configure: impl FnOnce(&mut LocalConfig)) -> LocalCluster {
 }
 
 fn driver_on(master: &str, recorder: Recorder, info: &v1::FrameworkInfo, implicit: bool) -> Driver {
-    let driver = Driver::new(Box::new(recorder), &encode(info), master, None, implicit).unwrap();
-    fast_options(&driver);
-    driver
+    fast_driver(master, recorder, info, None, implicit)
 }
 
 fn framework<'a>(state: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
@@ -355,15 +353,13 @@ fn authentication_against_the_local_master() {
         principal: "alice".into(),
         secret: Some("secret".into()),
     };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("auth")),
+    let driver = fast_driver(
         &cluster.leader_url(),
-        Some(&credential.encode_to_vec()),
+        recorder,
+        &framework_info("auth"),
+        Some(&credential),
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
 }

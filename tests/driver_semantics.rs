@@ -21,16 +21,7 @@ fn start_with(
     info: &v1::FrameworkInfo,
     implicit: bool,
 ) -> Driver {
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(info),
-        &master.master_string(),
-        None,
-        implicit,
-    )
-    .unwrap();
-    fast_options(&driver);
-    driver
+    fast_driver(&master.master_string(), recorder, info, None, implicit)
 }
 
 fn update_event(task: &str, agent: Option<&str>, uuid: Option<&[u8]>) -> scheduler::Event {

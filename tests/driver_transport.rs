@@ -9,15 +9,12 @@ use common::fake_master::{self, Answer, FakeMaster};
 use common::*;
 use mesos_sched::proto::{scheduler, v1};
 use mesos_sched::{Driver, Status};
-use prost::Message;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn driver_for(master: &str, info: &v1::FrameworkInfo) -> (Driver, std::sync::Arc<Log>) {
     let (recorder, log) = Recorder::new();
-    let driver = Driver::new(Box::new(recorder), &encode(info), master, None, true).unwrap();
-    fast_options(&driver);
-    (driver, log)
+    (fast_driver(master, recorder, info, None, true), log)
 }
 
 fn subscribe_type() -> i32 {
@@ -220,15 +217,13 @@ fn basic_auth_header_from_the_credential() {
         principal: "alice".into(),
         secret: Some("hunter2".into()),
     };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
+    let driver = fast_driver(
         &master.master_string(),
-        Some(&credential.encode_to_vec()),
+        recorder,
+        &framework_info("t"),
+        Some(&credential),
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     driver.revive_offers(None).unwrap();
@@ -305,16 +300,7 @@ fn disconnected_on_an_event_that_does_not_decode() {
 #[test]
 fn disconnected_when_heartbeats_stop() {
     let master = FakeMaster::start(0.1);
-    let (recorder, log) = Recorder::new();
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        None,
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
     driver.set_option("heartbeat.timeout_factor", "3").unwrap();
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
@@ -427,16 +413,7 @@ fn connection_refused_retries_until_a_master_appears() {
 #[test]
 fn an_oversized_record_is_a_lost_connection() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        None,
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
     driver
         .set_option("recordio.max_record_bytes", "200")
         .unwrap();
@@ -510,15 +487,13 @@ fn child_logging_run() {
         principal: "alice".into(),
         secret: Some("hunter2-secret".into()),
     };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
+    let driver = fast_driver(
         &master.master_string(),
-        Some(&credential.encode_to_vec()),
+        recorder,
+        &framework_info("t"),
+        Some(&credential),
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     master.script_calls([Answer::status(400, "bad call")]);
@@ -566,15 +541,13 @@ fn events_read_before_an_error_event_are_delivered_before_it() {
     // A slow scheduler: the events below are all read (one chunk) long before the
     // dispatcher gets to them.
     recorder.callback_delay = Duration::from_millis(30);
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
+    let driver = fast_driver(
         &master.master_string(),
+        recorder,
+        &framework_info("t"),
         None,
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     let message = |n: u8| scheduler::Event {
