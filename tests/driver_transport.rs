@@ -17,6 +17,25 @@ fn driver_for(master: &str, info: &v1::FrameworkInfo) -> (Driver, std::sync::Arc
     (fast_driver(master, recorder, info, None, true), log)
 }
 
+/// A started driver authenticating as `alice` with `secret`, once registered.
+fn registered_as_alice(master: &FakeMaster, secret: &str) -> (Driver, std::sync::Arc<Log>) {
+    let (recorder, log) = Recorder::new();
+    let credential = v1::Credential {
+        principal: "alice".into(),
+        secret: Some(secret.into()),
+    };
+    let driver = fast_driver(
+        &master.master_string(),
+        recorder,
+        &framework_info("t"),
+        Some(&credential),
+        true,
+    );
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    (driver, log)
+}
+
 fn subscribe_type() -> i32 {
     scheduler::call::Type::Subscribe as i32
 }
@@ -212,20 +231,7 @@ fn forbidden_subscribe_reports_the_body() {
 #[test]
 fn basic_auth_header_from_the_credential() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let credential = v1::Credential {
-        principal: "alice".into(),
-        secret: Some("hunter2".into()),
-    };
-    let driver = fast_driver(
-        &master.master_string(),
-        recorder,
-        &framework_info("t"),
-        Some(&credential),
-        true,
-    );
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_as_alice(&master, "hunter2");
     driver.revive_offers(None).unwrap();
     master
         .wait_received(WAIT, |r| {
@@ -482,20 +488,7 @@ fn tls_options_are_checked_when_set() {
 #[ignore = "run by logs_never_contain_credentials in a child process"]
 fn child_logging_run() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let credential = v1::Credential {
-        principal: "alice".into(),
-        secret: Some("hunter2-secret".into()),
-    };
-    let driver = fast_driver(
-        &master.master_string(),
-        recorder,
-        &framework_info("t"),
-        Some(&credential),
-        true,
-    );
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_as_alice(&master, "hunter2-secret");
     master.script_calls([Answer::status(400, "bad call")]);
     driver.revive_offers(None).unwrap();
     // The answer first: losing the stream interrupts a call in flight.
