@@ -17,6 +17,25 @@ fn driver_for(master: &str, info: &v1::FrameworkInfo) -> (Driver, std::sync::Arc
     (fast_driver(master, recorder, info, None, true), log)
 }
 
+/// A started driver on `master`, once registered.
+fn registered_driver(master: &FakeMaster) -> (Driver, std::sync::Arc<Log>) {
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    (driver, log)
+}
+
+/// Pushes an ERROR event carrying `message` on the open subscription.
+fn push_error_event(master: &FakeMaster, message: &str) {
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Error as i32),
+        error: Some(scheduler::event::Error {
+            message: message.into(),
+        }),
+        ..Default::default()
+    });
+}
+
 /// A started driver authenticating as `alice` with `secret`, once registered.
 fn registered_as_alice(master: &FakeMaster, secret: &str) -> (Driver, std::sync::Arc<Log>) {
     let (recorder, log) = Recorder::new();
@@ -73,9 +92,7 @@ fn subscribes_with_protobuf_and_stop_closes_the_stream_at_once() {
 #[test]
 fn abort_closes_the_stream_at_once_and_sends_nothing() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     assert_eq!(driver.abort(), Status::Aborted);
     assert!(master.wait_open_streams(0, Duration::from_secs(1)));
     assert_eq!(driver.join(), Ok(Status::Aborted));
@@ -112,16 +129,8 @@ fn stop_without_failover_after_abort_still_tears_down() {
 #[test]
 fn no_teardown_after_an_error_event() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
-    master.push_event(&scheduler::Event {
-        r#type: Some(scheduler::event::Type::Error as i32),
-        error: Some(scheduler::event::Error {
-            message: "Framework failed over".into(),
-        }),
-        ..Default::default()
-    });
+    let (driver, log) = registered_driver(&master);
+    push_error_event(&master, "Framework failed over");
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
     assert_eq!(driver.stop(false), Status::Aborted);
     std::thread::sleep(Duration::from_millis(300));
@@ -131,9 +140,7 @@ fn no_teardown_after_an_error_event() {
 #[test]
 fn calls_carry_the_stream_id_and_teardown_on_stop_false() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     driver.revive_offers(None).unwrap();
     let revive = master
         .wait_received(WAIT, |r| {
@@ -185,9 +192,7 @@ fn a_redirect_loop_is_a_failed_attempt_not_an_error() {
     let master = FakeMaster::start(15.0);
     let to_self = format!("//127.0.0.1:{}/api/v1/scheduler", master.port);
     master.script_subscribe(std::iter::repeat_n(Answer::redirect(&to_self), 11));
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     assert_eq!(
         master
             .received_of_type(scheduler::call::Type::Subscribe)
@@ -249,9 +254,7 @@ fn basic_auth_header_from_the_credential() {
 /// Breaks the stream with `fault`; expects disconnected, then reregistered with the id.
 fn reconnects_after(fault: impl Fn(&FakeMaster)) {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     fault(&master);
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
     let seen: Vec<Seen> = log
@@ -328,16 +331,8 @@ fn disconnected_when_heartbeats_stop() {
 #[test]
 fn error_event_aborts_then_calls_error() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
-    master.push_event(&scheduler::Event {
-        r#type: Some(scheduler::event::Type::Error as i32),
-        error: Some(scheduler::event::Error {
-            message: "Framework failed over".into(),
-        }),
-        ..Default::default()
-    });
+    let (driver, log) = registered_driver(&master);
+    push_error_event(&master, "Framework failed over");
     master.close_streams();
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
     assert_eq!(driver.join(), Ok(Status::Aborted));
@@ -362,9 +357,7 @@ fn error_event_aborts_then_calls_error() {
 #[test]
 fn not_subscribed_answer_forces_a_resubscribe() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     master.script_calls([Answer::status(403, "Framework is not subscribed")]);
     driver.revive_offers(None).unwrap();
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
@@ -378,9 +371,7 @@ fn not_subscribed_answer_forces_a_resubscribe() {
 #[test]
 fn other_call_errors_are_recorded_not_fatal() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     master.script_calls([Answer::status(
         400,
         "Failed to validate scheduler::Call: Not a valid UUID",
