@@ -553,6 +553,30 @@ impl Driver {
         Ok(state)
     }
 
+    /// When the driver runs, sends the call of `kind` that `fill` completes; the status.
+    fn send_when_running(
+        &self,
+        kind: i32,
+        fill: impl FnOnce(&mut envelope::Call),
+    ) -> Result<Status, Error> {
+        let state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(kind, state.framework_id.as_ref());
+        fill(&mut call);
+        self.send_call(&state, call);
+        Ok(state.status)
+    }
+
+    /// Optional `filters` must be a valid `Filters` message.
+    fn check_filters(&self, filters: Option<&[u8]>) -> Result<(), Error> {
+        match filters {
+            Some(filters) => self.check(validate::<v1::Filters>("filters", filters)),
+            None => Ok(()),
+        }
+    }
+
     fn send_call(&self, state: &State, envelope: envelope::Call) {
         let kind = envelope.r#type.unwrap_or(0);
         self.shared
@@ -561,16 +585,11 @@ impl Driver {
 
     pub fn request_resources(&self, requests: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::Request>("requests", requests))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::REQUEST, state.framework_id.as_ref());
-        call.request = Some(envelope::call::Request {
-            requests: calls::copy_all(requests),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::REQUEST, |call| {
+            call.request = Some(envelope::call::Request {
+                requests: calls::copy_all(requests),
+            });
+        })
     }
 
     pub fn launch_tasks(
@@ -581,26 +600,19 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
         self.check(validate_all::<v1::TaskInfo>("tasks", tasks))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
+        self.check_filters(filters)?;
         let operation = calls::launch_operation(tasks);
         self.accept_validated(offer_ids, &[&operation], filters)
     }
 
     pub fn kill_task(&self, task_id: &[u8]) -> Result<Status, Error> {
         self.check(validate::<v1::TaskId>("task_id", task_id))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::KILL, state.framework_id.as_ref());
-        call.kill = Some(envelope::call::Kill {
-            task_id: calls::copy(task_id),
-            ..Default::default()
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::KILL, |call| {
+            call.kill = Some(envelope::call::Kill {
+                task_id: calls::copy(task_id),
+                ..Default::default()
+            });
+        })
     }
 
     pub fn accept_offers(
@@ -611,9 +623,7 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
         self.check(calls::validate_operations(operations))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
+        self.check_filters(filters)?;
         self.accept_validated(offer_ids, operations, filters)
     }
 
@@ -654,20 +664,13 @@ impl Driver {
 
     pub fn decline_offer(&self, offer_id: &[u8], filters: Option<&[u8]>) -> Result<Status, Error> {
         self.check(validate::<v1::OfferId>("offer_id", offer_id))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::DECLINE, state.framework_id.as_ref());
-        call.decline = Some(envelope::call::Decline {
-            offer_ids: vec![calls::copy(offer_id)],
-            filters: Some(filters.map(calls::copy).unwrap_or_default()),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.check_filters(filters)?;
+        self.send_when_running(call_type::DECLINE, |call| {
+            call.decline = Some(envelope::call::Decline {
+                offer_ids: vec![calls::copy(offer_id)],
+                filters: Some(filters.map(calls::copy).unwrap_or_default()),
+            });
+        })
     }
 
     /// `roles: None` = all roles.
@@ -737,41 +740,31 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate::<v1::ExecutorId>("executor_id", executor_id))?;
         self.check(validate::<v1::AgentId>("agent_id", agent_id))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::MESSAGE, state.framework_id.as_ref());
-        call.message = Some(envelope::call::Message {
-            agent_id: calls::copy(agent_id),
-            executor_id: calls::copy(executor_id),
-            data: calls::copy(data),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::MESSAGE, |call| {
+            call.message = Some(envelope::call::Message {
+                agent_id: calls::copy(agent_id),
+                executor_id: calls::copy(executor_id),
+                data: calls::copy(data),
+            });
+        })
     }
 
     pub fn reconcile_tasks(&self, statuses: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::TaskStatus>("statuses", statuses))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let tasks = statuses
-            .iter()
-            .map(|status| {
-                let peeked: envelope::TaskStatusPeek =
-                    prost::Message::decode(*status).unwrap_or_default();
-                envelope::call::reconcile::Task {
-                    task_id: peeked.task_id.unwrap_or_default(),
-                    agent_id: peeked.agent_id,
-                }
-            })
-            .collect();
-        let mut call = calls::new_call(call_type::RECONCILE, state.framework_id.as_ref());
-        call.reconcile = Some(envelope::call::Reconcile { tasks });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::RECONCILE, |call| {
+            let tasks = statuses
+                .iter()
+                .map(|status| {
+                    let peeked: envelope::TaskStatusPeek =
+                        prost::Message::decode(*status).unwrap_or_default();
+                    envelope::call::reconcile::Task {
+                        task_id: peeked.task_id.unwrap_or_default(),
+                        agent_id: peeked.agent_id,
+                    }
+                })
+                .collect();
+            call.reconcile = Some(envelope::call::Reconcile { tasks });
+        })
     }
 
     pub fn update_framework(
