@@ -553,18 +553,19 @@ impl Driver {
         Ok(state)
     }
 
-    /// When the driver runs, sends the call of `kind` that `fill` completes; the status.
+    /// When the driver runs, sends the call of `kind` that `fill` completes (under the
+    /// state lock, which `fill` may also update); the status.
     fn send_when_running(
         &self,
         kind: i32,
-        fill: impl FnOnce(&mut envelope::Call),
+        fill: impl FnOnce(&mut State, &mut envelope::Call),
     ) -> Result<Status, Error> {
-        let state = match self.running_state() {
+        let mut state = match self.running_state() {
             Ok(state) => state,
             Err(status) => return Ok(status),
         };
         let mut call = calls::new_call(kind, state.framework_id.as_ref());
-        fill(&mut call);
+        fill(&mut state, &mut call);
         self.send_call(&state, call);
         Ok(state.status)
     }
@@ -585,7 +586,7 @@ impl Driver {
 
     pub fn request_resources(&self, requests: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::Request>("requests", requests))?;
-        self.send_when_running(call_type::REQUEST, |call| {
+        self.send_when_running(call_type::REQUEST, |_, call| {
             call.request = Some(envelope::call::Request {
                 requests: calls::copy_all(requests),
             });
@@ -607,7 +608,7 @@ impl Driver {
 
     pub fn kill_task(&self, task_id: &[u8]) -> Result<Status, Error> {
         self.check(validate::<v1::TaskId>("task_id", task_id))?;
-        self.send_when_running(call_type::KILL, |call| {
+        self.send_when_running(call_type::KILL, |_, call| {
             call.kill = Some(envelope::call::Kill {
                 task_id: calls::copy(task_id),
                 ..Default::default()
@@ -665,7 +666,7 @@ impl Driver {
     pub fn decline_offer(&self, offer_id: &[u8], filters: Option<&[u8]>) -> Result<Status, Error> {
         self.check(validate::<v1::OfferId>("offer_id", offer_id))?;
         self.check_filters(filters)?;
-        self.send_when_running(call_type::DECLINE, |call| {
+        self.send_when_running(call_type::DECLINE, |_, call| {
             call.decline = Some(envelope::call::Decline {
                 offer_ids: vec![calls::copy(offer_id)],
                 filters: Some(filters.map(calls::copy).unwrap_or_default()),
@@ -675,40 +676,30 @@ impl Driver {
 
     /// `roles: None` = all roles.
     pub fn revive_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let mut state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
         let roles = owned_roles(roles);
-        if roles.is_empty() {
-            state.suppressed_roles.clear();
-        } else {
-            for role in &roles {
-                state.suppressed_roles.remove(role);
+        self.send_when_running(call_type::REVIVE, |state, call| {
+            if roles.is_empty() {
+                state.suppressed_roles.clear();
+            } else {
+                for role in &roles {
+                    state.suppressed_roles.remove(role);
+                }
             }
-        }
-        let mut call = calls::new_call(call_type::REVIVE, state.framework_id.as_ref());
-        call.revive = roles_field(roles);
-        self.send_call(&state, call);
-        Ok(state.status)
+            call.revive = roles_field(roles);
+        })
     }
 
     /// `roles: None` = all roles.
     pub fn suppress_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let mut state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
         let roles = owned_roles(roles);
-        if roles.is_empty() {
-            state.suppressed_roles = state.facts.roles.iter().cloned().collect();
-        } else {
-            state.suppressed_roles.extend(roles.iter().cloned());
-        }
-        let mut call = calls::new_call(call_type::SUPPRESS, state.framework_id.as_ref());
-        call.suppress = roles_field(roles);
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::SUPPRESS, |state, call| {
+            if roles.is_empty() {
+                state.suppressed_roles = state.facts.roles.iter().cloned().collect();
+            } else {
+                state.suppressed_roles.extend(roles.iter().cloned());
+            }
+            call.suppress = roles_field(roles);
+        })
     }
 
     pub fn acknowledge_status_update(&self, task_status: &[u8]) -> Result<Status, Error> {
@@ -740,7 +731,7 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate::<v1::ExecutorId>("executor_id", executor_id))?;
         self.check(validate::<v1::AgentId>("agent_id", agent_id))?;
-        self.send_when_running(call_type::MESSAGE, |call| {
+        self.send_when_running(call_type::MESSAGE, |_, call| {
             call.message = Some(envelope::call::Message {
                 agent_id: calls::copy(agent_id),
                 executor_id: calls::copy(executor_id),
@@ -751,7 +742,7 @@ impl Driver {
 
     pub fn reconcile_tasks(&self, statuses: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::TaskStatus>("statuses", statuses))?;
-        self.send_when_running(call_type::RECONCILE, |call| {
+        self.send_when_running(call_type::RECONCILE, |_, call| {
             let tasks = statuses
                 .iter()
                 .map(|status| {
