@@ -715,11 +715,7 @@ impl Driver {
             Ok(state) => state,
             Err(status) => return Ok(status),
         };
-        // Statuses without uuid or agent id need no acknowledgement: dropped here.
-        if let Some(body) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
-            self.shared
-                .send_if_connected(&state, body, call_type::ACKNOWLEDGE);
-        }
+        self.shared.acknowledge(&state, task_status);
         Ok(state.status)
     }
 
