@@ -130,6 +130,54 @@ fn start_cluster() -> LocalCluster {
     .expect("local cluster")
 }
 
+/// A driver for `bench` registered with `cluster`'s leader (not started).
+fn bench_driver(bench: Bench, cluster: &LocalCluster) -> Driver {
+    Driver::new(
+        Box::new(bench),
+        &framework_info(),
+        &cluster.leader_url(),
+        None,
+        true,
+    )
+    .unwrap()
+}
+
+/// A fresh cluster and a started driver on it for a `Bench` that declines every offer.
+fn started_decliner(
+    shared: &Arc<Shared>,
+    tasks_total: usize,
+    count_only: bool,
+) -> (LocalCluster, Driver) {
+    let cluster = start_cluster();
+    let bench = Bench {
+        shared: shared.clone(),
+        tasks_total,
+        launched: 0,
+        decline_only: true,
+        count_only,
+    };
+    let driver = bench_driver(bench, &cluster);
+    driver.start();
+    (cluster, driver)
+}
+
+/// Stops `driver` without failover, then drops it before its cluster.
+fn stop_bench(driver: Driver, cluster: LocalCluster) {
+    driver.stop(false);
+    drop(driver);
+    drop(cluster);
+}
+
+/// Waits for the framework to subscribe and settle for 200 ms; its id.
+fn subscribed_framework_id(cluster: &LocalCluster) -> String {
+    while cluster.framework_ids().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let framework_id = cluster.framework_ids()[0].clone();
+    std::thread::sleep(Duration::from_millis(200));
+    framework_id
+}
+
 fn framework_info() -> Vec<u8> {
     v1::FrameworkInfo {
         user: "bench".into(),
@@ -353,14 +401,7 @@ fn updates_run(tasks_total: usize, ack_connections: &str) -> UpdatesRun {
         decline_only: false,
         count_only: false,
     };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
+    let driver = bench_driver(bench, &cluster);
     driver
         .set_option("ack.connections", ack_connections)
         .unwrap();
@@ -458,55 +499,18 @@ fn main() {
     ];
 
     // 2. Offers per second: decline everything with refuse_seconds 0 for 3 s.
-    let cluster = start_cluster();
     let offer_shared = Arc::new(Shared::default());
-    let bench = Bench {
-        shared: offer_shared.clone(),
-        tasks_total: 0,
-        launched: 0,
-        decline_only: true,
-        count_only: false,
-    };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
-    driver.start();
+    let (cluster, driver) = started_decliner(&offer_shared, 0, false);
     let window = Duration::from_secs(3);
     std::thread::sleep(window);
     let offers = offer_shared.offers.load(Ordering::Relaxed);
-    driver.stop(false);
-    drop(driver);
-    drop(cluster);
+    stop_bench(driver, cluster);
 
     // 3. Plain calls per second through the sender (RECONCILE of one unknown task would
     //    produce events; SUPPRESS of a role produces none).
-    let cluster = start_cluster();
     let (recorder_shared, calls_wanted) = (Arc::new(Shared::default()), 5000usize);
-    let bench = Bench {
-        shared: recorder_shared,
-        tasks_total: 0,
-        launched: 0,
-        decline_only: true,
-        count_only: false,
-    };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
-    driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(200));
+    let (cluster, driver) = started_decliner(&recorder_shared, 0, false);
+    subscribed_framework_id(&cluster);
     let before = cluster.received_calls().len();
     let calls_started = Instant::now();
     for _ in 0..calls_wanted {
@@ -516,35 +520,13 @@ fn main() {
         std::thread::sleep(Duration::from_millis(1));
     }
     let calls_elapsed = calls_started.elapsed();
-    driver.stop(false);
-    drop(driver);
-    drop(cluster);
+    stop_bench(driver, cluster);
 
     // 4. Callback latency at a steady 20,000 events/s: UPDATE events (no uuid, no ack)
     //    injected into the stream carry their injection time; the callback measures.
-    let cluster = start_cluster();
     let latency_shared = Arc::new(Shared::default());
-    let bench = Bench {
-        shared: latency_shared.clone(),
-        tasks_total: usize::MAX,
-        launched: 0,
-        decline_only: true,
-        count_only: false,
-    };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
-    driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let framework_id = cluster.framework_ids()[0].clone();
-    std::thread::sleep(Duration::from_millis(200));
+    let (cluster, driver) = started_decliner(&latency_shared, usize::MAX, false);
+    let framework_id = subscribed_framework_id(&cluster);
     let injected = updates_wanted.min(20_000);
     // Bursts of 10 every 0.5 ms: 20,000 events/s without one long burst queueing
     // behind itself.
@@ -580,35 +562,13 @@ fn main() {
     }
     let mut injected_latencies = std::mem::take(&mut *latency_shared.latencies_us.lock());
     injected_latencies.sort_unstable();
-    driver.stop(false);
-    drop(driver);
-    drop(cluster);
+    stop_bench(driver, cluster);
 
     // 5. Offers through the driver: OFFERS events of 50 offers each injected into the
     //    stream as fast as possible; counted in the callback.
-    let cluster = start_cluster();
     let injected_shared = Arc::new(Shared::default());
-    let bench = Bench {
-        shared: injected_shared.clone(),
-        tasks_total: 0,
-        launched: 0,
-        decline_only: true,
-        count_only: true,
-    };
-    let driver = Driver::new(
-        Box::new(bench),
-        &framework_info(),
-        &cluster.leader_url(),
-        None,
-        true,
-    )
-    .unwrap();
-    driver.start();
-    while cluster.framework_ids().is_empty() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let framework_id = cluster.framework_ids()[0].clone();
-    std::thread::sleep(Duration::from_millis(200));
+    let (cluster, driver) = started_decliner(&injected_shared, 0, true);
+    let framework_id = subscribed_framework_id(&cluster);
     let offers_event = mesos_sched::proto::scheduler::Event {
         r#type: Some(mesos_sched::proto::scheduler::event::Type::Offers as i32),
         offers: Some(mesos_sched::proto::scheduler::event::Offers {
@@ -646,9 +606,7 @@ fn main() {
     }
     let injected_elapsed = injected_started.elapsed();
     let injected_delivered = injected_shared.offers.load(Ordering::Relaxed) - baseline;
-    driver.stop(false);
-    drop(driver);
-    drop(cluster);
+    stop_bench(driver, cluster);
 
     let mut rows: Vec<(String, String)> = Vec::new();
     for (connections, run) in &runs {

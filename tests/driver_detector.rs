@@ -181,24 +181,33 @@ fn is_ack(r: &common::fake_master::Received) -> bool {
     r.call.r#type == Some(scheduler::call::Type::Acknowledge as i32)
 }
 
-#[test]
-fn a_call_hanging_on_a_dead_leader_does_not_hold_up_the_new_one() {
-    let first = FakeMaster::start(15.0);
-    let second = FakeMaster::start(15.0);
+/// A driver registered with `master` (the detector's leader) whose REVIVE `master`
+/// received and never answers.
+fn registered_with_a_hanging_revive(
+    master: &FakeMaster,
+) -> (Driver, Arc<Log>, Arc<ManualDetector>) {
     let detector = Arc::new(ManualDetector::default());
-    detector.set(Ok(Some(first.url.clone())));
+    detector.set(Ok(Some(master.url.clone())));
     let (driver, log) = driver_with(detector.clone());
     // Far longer than the test may take.
     driver.set_option("request.timeout_ms", "60000").unwrap();
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
-    // The leader dies in the middle of a call: it never answers.
-    first.script_calls([Answer::hang()]);
+    master.script_calls([Answer::hang()]);
     driver.revive_offers(None).unwrap();
-    assert!(first
+    assert!(master
         .wait_received(WAIT, |r| r.call.r#type
             == Some(scheduler::call::Type::Revive as i32))
         .is_some());
+    (driver, log, detector)
+}
+
+#[test]
+fn a_call_hanging_on_a_dead_leader_does_not_hold_up_the_new_one() {
+    let first = FakeMaster::start(15.0);
+    let second = FakeMaster::start(15.0);
+    // The leader dies in the middle of a call: it never answers.
+    let (driver, log, detector) = registered_with_a_hanging_revive(&first);
     let changed = Instant::now();
     detector.set(Ok(Some(second.url.clone())));
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
@@ -222,18 +231,7 @@ fn a_call_hanging_on_a_dead_leader_does_not_hold_up_the_new_one() {
 #[test]
 fn a_call_hanging_when_the_subscription_is_lost_does_not_hold_up_the_next_one() {
     let master = FakeMaster::start(15.0);
-    let detector = Arc::new(ManualDetector::default());
-    detector.set(Ok(Some(master.url.clone())));
-    let (driver, log) = driver_with(detector.clone());
-    driver.set_option("request.timeout_ms", "60000").unwrap();
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
-    master.script_calls([Answer::hang()]);
-    driver.revive_offers(None).unwrap();
-    assert!(master
-        .wait_received(WAIT, |r| r.call.r#type
-            == Some(scheduler::call::Type::Revive as i32))
-        .is_some());
+    let (driver, log, _detector) = registered_with_a_hanging_revive(&master);
     let lost = Instant::now();
     master.reset_streams();
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));

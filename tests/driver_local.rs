@@ -26,9 +26,15 @@ fn cluster(configure: impl FnOnce(&mut LocalConfig)) -> LocalCluster {
 }
 
 fn driver_on(master: &str, recorder: Recorder, info: &v1::FrameworkInfo, implicit: bool) -> Driver {
-    let driver = Driver::new(Box::new(recorder), &encode(info), master, None, implicit).unwrap();
-    fast_options(&driver);
-    driver
+    fast_driver(master, recorder, info, None, implicit)
+}
+
+/// A started driver (implicit acknowledgements) for framework `name` on `cluster`.
+fn started_on(cluster: &LocalCluster, name: &str) -> (Driver, std::sync::Arc<Log>) {
+    let (recorder, log) = Recorder::new();
+    let driver = driver_on(&cluster.leader_url(), recorder, &framework_info(name), true);
+    driver.start();
+    (driver, log)
 }
 
 fn framework<'a>(state: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
@@ -209,14 +215,7 @@ fn stop_without_failover_tears_down() {
 #[test]
 fn failover_timeout_zero_removes_the_framework_when_the_driver_is_dropped() {
     let cluster = cluster(|_| {});
-    let (recorder, log) = Recorder::new();
-    let driver = driver_on(
-        &cluster.leader_url(),
-        recorder,
-        &framework_info("drop"),
-        true,
-    );
-    driver.start();
+    let (driver, log) = started_on(&cluster, "drop");
     assert!(log.wait_for(WAIT, is_registered));
     let id = registered_id(&log);
     let dropped = Instant::now();
@@ -334,14 +333,7 @@ fn local_master_string_runs_an_in_process_cluster() {
 #[test]
 fn authentication_against_the_local_master() {
     let cluster = cluster(|c| c.authenticate = Some(("alice".into(), "secret".into())));
-    let (recorder, log) = Recorder::new();
-    let driver = driver_on(
-        &cluster.leader_url(),
-        recorder,
-        &framework_info("noauth"),
-        true,
-    );
-    driver.start();
+    let (_unauthenticated, log) = started_on(&cluster, "noauth");
     assert!(log.wait_for(WAIT, |s| !s.is_empty()));
     assert_eq!(
         log.all(),
@@ -355,15 +347,13 @@ fn authentication_against_the_local_master() {
         principal: "alice".into(),
         secret: Some("secret".into()),
     };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("auth")),
+    let driver = fast_driver(
         &cluster.leader_url(),
-        Some(&credential.encode_to_vec()),
+        recorder,
+        &framework_info("auth"),
+        Some(&credential),
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
 }
@@ -409,14 +399,7 @@ fn leader_change_follows_the_redirect() {
 #[test]
 fn error_event_from_the_master() {
     let cluster = cluster(|_| {});
-    let (recorder, log) = Recorder::new();
-    let driver = driver_on(
-        &cluster.leader_url(),
-        recorder,
-        &framework_info("err"),
-        true,
-    );
-    driver.start();
+    let (driver, log) = started_on(&cluster, "err");
     assert!(log.wait_for(WAIT, is_registered));
     cluster.inject_error("Framework has been removed");
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));

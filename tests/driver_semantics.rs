@@ -21,15 +21,15 @@ fn start_with(
     info: &v1::FrameworkInfo,
     implicit: bool,
 ) -> Driver {
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(info),
-        &master.master_string(),
-        None,
-        implicit,
-    )
-    .unwrap();
-    fast_options(&driver);
+    fast_driver(&master.master_string(), recorder, info, None, implicit)
+}
+
+/// A driver for framework "t" on `master`, started and registered; `log` is the
+/// recorder's.
+fn registered_with(master: &FakeMaster, recorder: Recorder, log: &Log, implicit: bool) -> Driver {
+    let driver = start_with(master, recorder, &framework_info("t"), implicit);
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
     driver
 }
 
@@ -110,9 +110,7 @@ fn callbacks_run_one_at_a_time_on_one_thread() {
     let master = FakeMaster::start(0.05);
     let (mut recorder, log) = Recorder::new();
     recorder.callback_delay = Duration::from_millis(2);
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, true);
     for i in 0..50 {
         master.push_event(&update_event(&format!("t{i}"), None, None));
     }
@@ -217,9 +215,7 @@ fn every_method_works_inside_callbacks_and_join_run_refuse() {
 fn implicit_acks_only_for_updates_with_uuid_and_agent() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let _driver = registered_with(&master, recorder, &log, true);
     let uuid = [7u8; 16];
     master.push_event(&update_event("no-uuid", Some("a1"), None));
     master.push_event(&update_event("no-agent", None, Some(&uuid)));
@@ -255,9 +251,7 @@ fn stop_or_abort_inside_status_update_suppresses_the_ack() {
                 }
             }
         });
-        let driver = start_with(&master, recorder, &framework_info("t"), true);
-        driver.start();
-        assert!(log.wait_for(WAIT, is_registered));
+        let driver = registered_with(&master, recorder, &log, true);
         master.push_event(&update_event("t", Some("a1"), Some(&[1; 16])));
         assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Update(..)))));
         driver.join().unwrap();
@@ -272,9 +266,7 @@ fn stop_or_abort_inside_status_update_suppresses_the_ack() {
 fn explicit_acks() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), false);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, false);
     master.push_event(&update_event("t1", Some("a1"), Some(&[9; 16])));
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Update(..)))));
     std::thread::sleep(Duration::from_millis(100));
@@ -325,9 +317,7 @@ fn explicit_acks() {
 fn events_map_to_callbacks() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, true);
     use scheduler::event::Type as T;
     let offer = v1::Offer {
         id: v1::OfferId { value: "o1".into() },
@@ -571,9 +561,7 @@ fn suppressed_roles_and_update_framework_reach_the_next_subscribe() {
 fn update_framework_with_another_id_aborts_then_errors() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, true);
     let mut other = framework_info("t");
     other.id = Some(v1::FrameworkId {
         value: "someone-else".into(),
@@ -720,9 +708,7 @@ fn bad_arguments_are_refused_before_the_state() {
 fn dropping_the_last_handle_stops_with_failover() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, true);
     let clone = driver.clone();
     drop(driver);
     assert_eq!(master.open_streams(), 1, "a clone keeps it alive");
@@ -821,9 +807,7 @@ fn with_one_ack_connection_acknowledgements_stay_in_order() {
 fn extension_events_reach_their_callbacks() {
     let master = FakeMaster::start(15.0);
     let (recorder, log) = Recorder::new();
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let _driver = registered_with(&master, recorder, &log, true);
     use scheduler::event::Type as T;
     let inverse = v1::InverseOffer {
         id: v1::OfferId {
@@ -884,9 +868,7 @@ fn a_panicking_callback_aborts_the_driver() {
             panic!("scheduler bug");
         }
     });
-    let driver = start_with(&master, recorder, &framework_info("t"), true);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let driver = registered_with(&master, recorder, &log, true);
     master.push_event(&scheduler::Event {
         r#type: Some(scheduler::event::Type::Offers as i32),
         offers: Some(scheduler::event::Offers {

@@ -13,16 +13,10 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn driver_for(master: &str) -> (Driver, std::sync::Arc<Log>) {
     let (recorder, log) = Recorder::new();
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        master,
-        None,
-        true,
+    (
+        fast_driver(master, recorder, &framework_info("t"), None, true),
+        log,
     )
-    .unwrap();
-    fast_options(&driver);
-    (driver, log)
 }
 
 fn thread_count() -> usize {

@@ -9,14 +9,49 @@ use common::fake_master::{self, Answer, FakeMaster};
 use common::*;
 use mesos_sched::proto::{scheduler, v1};
 use mesos_sched::{Driver, Status};
-use prost::Message;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn driver_for(master: &str, info: &v1::FrameworkInfo) -> (Driver, std::sync::Arc<Log>) {
     let (recorder, log) = Recorder::new();
-    let driver = Driver::new(Box::new(recorder), &encode(info), master, None, true).unwrap();
-    fast_options(&driver);
+    (fast_driver(master, recorder, info, None, true), log)
+}
+
+/// A started driver on `master`, once registered.
+fn registered_driver(master: &FakeMaster) -> (Driver, std::sync::Arc<Log>) {
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
+    (driver, log)
+}
+
+/// Pushes an ERROR event carrying `message` on the open subscription.
+fn push_error_event(master: &FakeMaster, message: &str) {
+    master.push_event(&scheduler::Event {
+        r#type: Some(scheduler::event::Type::Error as i32),
+        error: Some(scheduler::event::Error {
+            message: message.into(),
+        }),
+        ..Default::default()
+    });
+}
+
+/// A started driver authenticating as `alice` with `secret`, once registered.
+fn registered_as_alice(master: &FakeMaster, secret: &str) -> (Driver, std::sync::Arc<Log>) {
+    let (recorder, log) = Recorder::new();
+    let credential = v1::Credential {
+        principal: "alice".into(),
+        secret: Some(secret.into()),
+    };
+    let driver = fast_driver(
+        &master.master_string(),
+        recorder,
+        &framework_info("t"),
+        Some(&credential),
+        true,
+    );
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered));
     (driver, log)
 }
 
@@ -57,9 +92,7 @@ fn subscribes_with_protobuf_and_stop_closes_the_stream_at_once() {
 #[test]
 fn abort_closes_the_stream_at_once_and_sends_nothing() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     assert_eq!(driver.abort(), Status::Aborted);
     assert!(master.wait_open_streams(0, Duration::from_secs(1)));
     assert_eq!(driver.join(), Ok(Status::Aborted));
@@ -96,16 +129,8 @@ fn stop_without_failover_after_abort_still_tears_down() {
 #[test]
 fn no_teardown_after_an_error_event() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
-    master.push_event(&scheduler::Event {
-        r#type: Some(scheduler::event::Type::Error as i32),
-        error: Some(scheduler::event::Error {
-            message: "Framework failed over".into(),
-        }),
-        ..Default::default()
-    });
+    let (driver, log) = registered_driver(&master);
+    push_error_event(&master, "Framework failed over");
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
     assert_eq!(driver.stop(false), Status::Aborted);
     std::thread::sleep(Duration::from_millis(300));
@@ -115,9 +140,7 @@ fn no_teardown_after_an_error_event() {
 #[test]
 fn calls_carry_the_stream_id_and_teardown_on_stop_false() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     driver.revive_offers(None).unwrap();
     let revive = master
         .wait_received(WAIT, |r| {
@@ -169,9 +192,7 @@ fn a_redirect_loop_is_a_failed_attempt_not_an_error() {
     let master = FakeMaster::start(15.0);
     let to_self = format!("//127.0.0.1:{}/api/v1/scheduler", master.port);
     master.script_subscribe(std::iter::repeat_n(Answer::redirect(&to_self), 11));
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_driver(&master);
     assert_eq!(
         master
             .received_of_type(scheduler::call::Type::Subscribe)
@@ -215,22 +236,7 @@ fn forbidden_subscribe_reports_the_body() {
 #[test]
 fn basic_auth_header_from_the_credential() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let credential = v1::Credential {
-        principal: "alice".into(),
-        secret: Some("hunter2".into()),
-    };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        Some(&credential.encode_to_vec()),
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, _log) = registered_as_alice(&master, "hunter2");
     driver.revive_offers(None).unwrap();
     master
         .wait_received(WAIT, |r| {
@@ -248,9 +254,7 @@ fn basic_auth_header_from_the_credential() {
 /// Breaks the stream with `fault`; expects disconnected, then reregistered with the id.
 fn reconnects_after(fault: impl Fn(&FakeMaster)) {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     fault(&master);
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
     let seen: Vec<Seen> = log
@@ -305,16 +309,7 @@ fn disconnected_on_an_event_that_does_not_decode() {
 #[test]
 fn disconnected_when_heartbeats_stop() {
     let master = FakeMaster::start(0.1);
-    let (recorder, log) = Recorder::new();
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        None,
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
     driver.set_option("heartbeat.timeout_factor", "3").unwrap();
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
@@ -336,16 +331,8 @@ fn disconnected_when_heartbeats_stop() {
 #[test]
 fn error_event_aborts_then_calls_error() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
-    master.push_event(&scheduler::Event {
-        r#type: Some(scheduler::event::Type::Error as i32),
-        error: Some(scheduler::event::Error {
-            message: "Framework failed over".into(),
-        }),
-        ..Default::default()
-    });
+    let (driver, log) = registered_driver(&master);
+    push_error_event(&master, "Framework failed over");
     master.close_streams();
     assert!(log.wait_for(WAIT, |s| s.iter().any(|s| matches!(s, Seen::Error { .. }))));
     assert_eq!(driver.join(), Ok(Status::Aborted));
@@ -370,9 +357,7 @@ fn error_event_aborts_then_calls_error() {
 #[test]
 fn not_subscribed_answer_forces_a_resubscribe() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     master.script_calls([Answer::status(403, "Framework is not subscribed")]);
     driver.revive_offers(None).unwrap();
     assert!(log.wait_for(WAIT, |s| s.contains(&Seen::Reregistered)));
@@ -386,9 +371,7 @@ fn not_subscribed_answer_forces_a_resubscribe() {
 #[test]
 fn other_call_errors_are_recorded_not_fatal() {
     let master = FakeMaster::start(15.0);
-    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_driver(&master);
     master.script_calls([Answer::status(
         400,
         "Failed to validate scheduler::Call: Not a valid UUID",
@@ -427,16 +410,7 @@ fn connection_refused_retries_until_a_master_appears() {
 #[test]
 fn an_oversized_record_is_a_lost_connection() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        None,
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    let (driver, log) = driver_for(&master.master_string(), &framework_info("t"));
     driver
         .set_option("recordio.max_record_bytes", "200")
         .unwrap();
@@ -505,22 +479,7 @@ fn tls_options_are_checked_when_set() {
 #[ignore = "run by logs_never_contain_credentials in a child process"]
 fn child_logging_run() {
     let master = FakeMaster::start(15.0);
-    let (recorder, log) = Recorder::new();
-    let credential = v1::Credential {
-        principal: "alice".into(),
-        secret: Some("hunter2-secret".into()),
-    };
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
-        &master.master_string(),
-        Some(&credential.encode_to_vec()),
-        true,
-    )
-    .unwrap();
-    fast_options(&driver);
-    driver.start();
-    assert!(log.wait_for(WAIT, is_registered));
+    let (driver, log) = registered_as_alice(&master, "hunter2-secret");
     master.script_calls([Answer::status(400, "bad call")]);
     driver.revive_offers(None).unwrap();
     // The answer first: losing the stream interrupts a call in flight.
@@ -566,15 +525,13 @@ fn events_read_before_an_error_event_are_delivered_before_it() {
     // A slow scheduler: the events below are all read (one chunk) long before the
     // dispatcher gets to them.
     recorder.callback_delay = Duration::from_millis(30);
-    let driver = Driver::new(
-        Box::new(recorder),
-        &encode(&framework_info("t")),
+    let driver = fast_driver(
         &master.master_string(),
+        recorder,
+        &framework_info("t"),
         None,
         true,
-    )
-    .unwrap();
-    fast_options(&driver);
+    );
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     let message = |n: u8| scheduler::Event {

@@ -2,7 +2,7 @@
 
 mod local_common;
 use local_common::*;
-use mesos_sched::local::LocalConfig;
+use mesos_sched::local::{LocalCluster, LocalConfig};
 use mesos_sched::proto::scheduler::{call, event, Call, Event};
 use mesos_sched::proto::v1;
 use mesos_sched::recordio::Decoder;
@@ -506,6 +506,17 @@ fn in_flight_call(addr: &str) -> TcpStream {
     socket
 }
 
+/// An idle keep-alive connection and a call held in flight by `delay_calls`, both on
+/// `addr`, once the call has reached its delay.
+fn idle_and_in_flight(cluster: &LocalCluster, addr: &str) -> (TcpStream, TcpStream) {
+    let idle = keep_alive_connection(addr);
+    cluster.delay_calls(Duration::from_secs(8), Duration::from_secs(20));
+    let slow = in_flight_call(addr);
+    // Let the slow call reach its delay.
+    std::thread::sleep(Duration::from_millis(200));
+    (idle, slow)
+}
+
 /// Time until the peer closes the connection (EOF or reset), without any answer bytes.
 fn time_to_close(socket: &mut TcpStream, since: Instant) -> Duration {
     let (bytes, _) = read_all(socket);
@@ -525,11 +536,7 @@ fn stopped_master_closes_open_connections_at_once() {
     });
     let urls = cluster.master_urls();
     let addr = urls[0].trim_start_matches("http://").to_string();
-    let mut idle = keep_alive_connection(&addr);
-    cluster.delay_calls(Duration::from_secs(8), Duration::from_secs(20));
-    let mut slow = in_flight_call(&addr);
-    // Let the slow call reach its delay.
-    std::thread::sleep(Duration::from_millis(200));
+    let (mut idle, mut slow) = idle_and_in_flight(&cluster, &addr);
     let stopped = Instant::now();
     cluster.stop_master(0);
     let idle_closed = time_to_close(&mut idle, stopped);
@@ -546,10 +553,7 @@ fn shutdown_closes_open_connections_at_once() {
         .leader_url()
         .trim_start_matches("http://")
         .to_string();
-    let mut idle = keep_alive_connection(&addr);
-    cluster.delay_calls(Duration::from_secs(8), Duration::from_secs(20));
-    let mut slow = in_flight_call(&addr);
-    std::thread::sleep(Duration::from_millis(200));
+    let (mut idle, mut slow) = idle_and_in_flight(&cluster, &addr);
     let stopped = Instant::now();
     let shutdown = std::thread::spawn(move || cluster.shutdown());
     assert!(time_to_close(&mut idle, stopped) < Duration::from_secs(1));

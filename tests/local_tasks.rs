@@ -233,20 +233,26 @@ fn unacknowledged_updates_are_retried_with_the_same_uuid_and_ordered() {
         .is_empty()));
 }
 
+/// Launches `task_id` (`sleep 30`) on the first offer and acknowledges its STARTING
+/// and RUNNING updates; the agent it runs on.
+fn running_sleeper(s: &mut Stream, task_id: &str) -> v1::AgentId {
+    let offers = s.offers(SECS5);
+    launch(
+        s,
+        &[&offers[0]],
+        vec![command_task(task_id, &offers[0], "sleep 30", 0.5)],
+    );
+    s.update_acked(task_id, SECS5);
+    s.update_acked(task_id, SECS5);
+    offers[0].agent_id.clone()
+}
+
 #[test]
 fn reconcile_explicit_implicit_and_partition_aware() {
     let cluster = start(config());
     let base = cluster.leader_url();
     let mut s = Stream::subscribe(&base, framework_info("rec"));
-    let offers = s.offers(SECS5);
-    let agent = offers[0].agent_id.clone();
-    launch(
-        &s,
-        &[&offers[0]],
-        vec![command_task("sleeper", &offers[0], "sleep 30", 0.5)],
-    );
-    s.update_acked("sleeper", SECS5);
-    s.update_acked("sleeper", SECS5);
+    let agent = running_sleeper(&mut s, "sleeper");
     // Implicit.
     s.send(call::Type::Reconcile, |c| {
         c.reconcile = Some(call::Reconcile::default())
@@ -335,15 +341,7 @@ fn reconcile_explicit_implicit_and_partition_aware() {
 fn message_echo_and_executor_shutdown() {
     let cluster = start(config());
     let mut s = Stream::subscribe(&cluster.leader_url(), framework_info("msg"));
-    let offers = s.offers(SECS5);
-    let agent = offers[0].agent_id.clone();
-    launch(
-        &s,
-        &[&offers[0]],
-        vec![command_task("m", &offers[0], "sleep 30", 0.5)],
-    );
-    s.update_acked("m", SECS5);
-    s.update_acked("m", SECS5);
+    let agent = running_sleeper(&mut s, "m");
     let reply = s.send(call::Type::Message, |c| {
         c.message = Some(call::Message {
             agent_id: agent.clone(),

@@ -553,6 +553,31 @@ impl Driver {
         Ok(state)
     }
 
+    /// When the driver runs, sends the call of `kind` that `fill` completes (under the
+    /// state lock, which `fill` may also update); the status.
+    fn send_when_running(
+        &self,
+        kind: i32,
+        fill: impl FnOnce(&mut State, &mut envelope::Call),
+    ) -> Result<Status, Error> {
+        let mut state = match self.running_state() {
+            Ok(state) => state,
+            Err(status) => return Ok(status),
+        };
+        let mut call = calls::new_call(kind, state.framework_id.as_ref());
+        fill(&mut state, &mut call);
+        self.send_call(&state, call);
+        Ok(state.status)
+    }
+
+    /// Optional `filters` must be a valid `Filters` message.
+    fn check_filters(&self, filters: Option<&[u8]>) -> Result<(), Error> {
+        match filters {
+            Some(filters) => self.check(validate::<v1::Filters>("filters", filters)),
+            None => Ok(()),
+        }
+    }
+
     fn send_call(&self, state: &State, envelope: envelope::Call) {
         let kind = envelope.r#type.unwrap_or(0);
         self.shared
@@ -561,16 +586,11 @@ impl Driver {
 
     pub fn request_resources(&self, requests: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::Request>("requests", requests))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::REQUEST, state.framework_id.as_ref());
-        call.request = Some(envelope::call::Request {
-            requests: calls::copy_all(requests),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::REQUEST, |_, call| {
+            call.request = Some(envelope::call::Request {
+                requests: calls::copy_all(requests),
+            });
+        })
     }
 
     pub fn launch_tasks(
@@ -581,26 +601,19 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
         self.check(validate_all::<v1::TaskInfo>("tasks", tasks))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
+        self.check_filters(filters)?;
         let operation = calls::launch_operation(tasks);
         self.accept_validated(offer_ids, &[&operation], filters)
     }
 
     pub fn kill_task(&self, task_id: &[u8]) -> Result<Status, Error> {
         self.check(validate::<v1::TaskId>("task_id", task_id))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::KILL, state.framework_id.as_ref());
-        call.kill = Some(envelope::call::Kill {
-            task_id: calls::copy(task_id),
-            ..Default::default()
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::KILL, |_, call| {
+            call.kill = Some(envelope::call::Kill {
+                task_id: calls::copy(task_id),
+                ..Default::default()
+            });
+        })
     }
 
     pub fn accept_offers(
@@ -611,9 +624,7 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate_all::<v1::OfferId>("offer_ids", offer_ids))?;
         self.check(calls::validate_operations(operations))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
+        self.check_filters(filters)?;
         self.accept_validated(offer_ids, operations, filters)
     }
 
@@ -654,70 +665,41 @@ impl Driver {
 
     pub fn decline_offer(&self, offer_id: &[u8], filters: Option<&[u8]>) -> Result<Status, Error> {
         self.check(validate::<v1::OfferId>("offer_id", offer_id))?;
-        if let Some(filters) = filters {
-            self.check(validate::<v1::Filters>("filters", filters))?;
-        }
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::DECLINE, state.framework_id.as_ref());
-        call.decline = Some(envelope::call::Decline {
-            offer_ids: vec![calls::copy(offer_id)],
-            filters: Some(filters.map(calls::copy).unwrap_or_default()),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.check_filters(filters)?;
+        self.send_when_running(call_type::DECLINE, |_, call| {
+            call.decline = Some(envelope::call::Decline {
+                offer_ids: vec![calls::copy(offer_id)],
+                filters: Some(filters.map(calls::copy).unwrap_or_default()),
+            });
+        })
     }
 
     /// `roles: None` = all roles.
     pub fn revive_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let mut state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let roles: Vec<String> = roles
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
-        if roles.is_empty() {
-            state.suppressed_roles.clear();
-        } else {
-            for role in &roles {
-                state.suppressed_roles.remove(role);
+        let roles = owned_roles(roles);
+        self.send_when_running(call_type::REVIVE, |state, call| {
+            if roles.is_empty() {
+                state.suppressed_roles.clear();
+            } else {
+                for role in &roles {
+                    state.suppressed_roles.remove(role);
+                }
             }
-        }
-        let mut call = calls::new_call(call_type::REVIVE, state.framework_id.as_ref());
-        if !roles.is_empty() {
-            call.revive = Some(envelope::call::Roles { roles });
-        }
-        self.send_call(&state, call);
-        Ok(state.status)
+            call.revive = roles_field(roles);
+        })
     }
 
     /// `roles: None` = all roles.
     pub fn suppress_offers(&self, roles: Option<&[&str]>) -> Result<Status, Error> {
-        let mut state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let roles: Vec<String> = roles
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
-        if roles.is_empty() {
-            state.suppressed_roles = state.facts.roles.iter().cloned().collect();
-        } else {
-            state.suppressed_roles.extend(roles.iter().cloned());
-        }
-        let mut call = calls::new_call(call_type::SUPPRESS, state.framework_id.as_ref());
-        if !roles.is_empty() {
-            call.suppress = Some(envelope::call::Roles { roles });
-        }
-        self.send_call(&state, call);
-        Ok(state.status)
+        let roles = owned_roles(roles);
+        self.send_when_running(call_type::SUPPRESS, |state, call| {
+            if roles.is_empty() {
+                state.suppressed_roles = state.facts.roles.iter().cloned().collect();
+            } else {
+                state.suppressed_roles.extend(roles.iter().cloned());
+            }
+            call.suppress = roles_field(roles);
+        })
     }
 
     pub fn acknowledge_status_update(&self, task_status: &[u8]) -> Result<Status, Error> {
@@ -733,11 +715,7 @@ impl Driver {
             Ok(state) => state,
             Err(status) => return Ok(status),
         };
-        // Statuses without uuid or agent id need no acknowledgement: dropped here.
-        if let Some(body) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
-            self.shared
-                .send_if_connected(&state, body, call_type::ACKNOWLEDGE);
-        }
+        self.shared.acknowledge(&state, task_status);
         Ok(state.status)
     }
 
@@ -749,41 +727,31 @@ impl Driver {
     ) -> Result<Status, Error> {
         self.check(validate::<v1::ExecutorId>("executor_id", executor_id))?;
         self.check(validate::<v1::AgentId>("agent_id", agent_id))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let mut call = calls::new_call(call_type::MESSAGE, state.framework_id.as_ref());
-        call.message = Some(envelope::call::Message {
-            agent_id: calls::copy(agent_id),
-            executor_id: calls::copy(executor_id),
-            data: calls::copy(data),
-        });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::MESSAGE, |_, call| {
+            call.message = Some(envelope::call::Message {
+                agent_id: calls::copy(agent_id),
+                executor_id: calls::copy(executor_id),
+                data: calls::copy(data),
+            });
+        })
     }
 
     pub fn reconcile_tasks(&self, statuses: &[&[u8]]) -> Result<Status, Error> {
         self.check(validate_all::<v1::TaskStatus>("statuses", statuses))?;
-        let state = match self.running_state() {
-            Ok(state) => state,
-            Err(status) => return Ok(status),
-        };
-        let tasks = statuses
-            .iter()
-            .map(|status| {
-                let peeked: envelope::TaskStatusPeek =
-                    prost::Message::decode(*status).unwrap_or_default();
-                envelope::call::reconcile::Task {
-                    task_id: peeked.task_id.unwrap_or_default(),
-                    agent_id: peeked.agent_id,
-                }
-            })
-            .collect();
-        let mut call = calls::new_call(call_type::RECONCILE, state.framework_id.as_ref());
-        call.reconcile = Some(envelope::call::Reconcile { tasks });
-        self.send_call(&state, call);
-        Ok(state.status)
+        self.send_when_running(call_type::RECONCILE, |_, call| {
+            let tasks = statuses
+                .iter()
+                .map(|status| {
+                    let peeked: envelope::TaskStatusPeek =
+                        prost::Message::decode(*status).unwrap_or_default();
+                    envelope::call::reconcile::Task {
+                        task_id: peeked.task_id.unwrap_or_default(),
+                        agent_id: peeked.agent_id,
+                    }
+                })
+                .collect();
+            call.reconcile = Some(envelope::call::Reconcile { tasks });
+        })
     }
 
     pub fn update_framework(
@@ -864,6 +832,20 @@ impl Driver {
     pub fn in_callback(&self) -> bool {
         self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
     }
+}
+
+/// `None` (all roles) becomes an empty list.
+fn owned_roles(roles: Option<&[&str]>) -> Vec<String> {
+    roles
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.to_string())
+        .collect()
+}
+
+/// The REVIVE/SUPPRESS body: absent for all roles, else the roles named.
+fn roles_field(roles: Vec<String>) -> Option<envelope::call::Roles> {
+    (!roles.is_empty()).then_some(envelope::call::Roles { roles })
 }
 
 #[cfg(test)]

@@ -167,6 +167,14 @@ impl Shared {
         }
     }
 
+    /// Queues the acknowledgement of `task_status`; statuses without uuid or agent id
+    /// need none and are dropped here.
+    pub fn acknowledge(&self, state: &State, task_status: &[u8]) {
+        if let Some(body) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
+            self.send_if_connected(state, body, call_type::ACKNOWLEDGE);
+        }
+    }
+
     /// Queues a call if subscribed; returns false if it was dropped (disconnected).
     pub fn send_if_connected(&self, state: &State, body: Vec<u8>, kind: i32) -> bool {
         if state.connection.is_none() {
@@ -1172,11 +1180,7 @@ fn deliver(
                 let state = shared.lock();
                 // stop()/abort() inside the callback suppress the acknowledgement.
                 if state.status == Status::Running {
-                    if let Some(body) =
-                        calls::acknowledge_call(state.framework_id.as_ref(), &update.status)
-                    {
-                        shared.send_if_connected(&state, body, call_type::ACKNOWLEDGE);
-                    }
+                    shared.acknowledge(&state, &update.status);
                 }
             }
         }

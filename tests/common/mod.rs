@@ -240,6 +240,27 @@ pub fn fast_options(driver: &Driver) {
     }
 }
 
+/// A driver for `recorder` on `master` with `fast_options`, not started.
+pub fn fast_driver(
+    master: &str,
+    recorder: Recorder,
+    info: &v1::FrameworkInfo,
+    credential: Option<&v1::Credential>,
+    implicit_acknowledgements: bool,
+) -> Driver {
+    let credential = credential.map(encode);
+    let driver = Driver::new(
+        Box::new(recorder),
+        &encode(info),
+        master,
+        credential.as_deref(),
+        implicit_acknowledgements,
+    )
+    .unwrap();
+    fast_options(&driver);
+    driver
+}
+
 pub fn is_registered(seen: &[Seen]) -> bool {
     seen.iter().any(|s| matches!(s, Seen::Registered { .. }))
 }
