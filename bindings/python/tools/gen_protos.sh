@@ -2,7 +2,9 @@
 # Regenerates the committed *_pb2.py / *_pb2.pyi message classes of the Python package.
 #
 #   v1 (mesos.v1, mesos.v1.scheduler) from the project's own proto/ at the repo root
-#   v0 (mesos, legacy names)          from bindings/python/proto/mesos/mesos.proto
+#   v0 (mesos, legacy names)          from the same v1 file with the legacy names
+#                                     (SlaveID, SlaveInfo, slave_id, REASON_SLAVE_*):
+#                                     same fields and numbers, so identical on the wire
 #
 # The protoc used is the one bundled in grpcio-tools 1.62.3 (libprotoc 25.1, Python
 # gencode 4.25.1): its output has no runtime version gate and works with every protobuf
@@ -28,7 +30,12 @@ trap 'rm -rf "$out"' EXIT
 
 "${protoc[@]}" -I "$root/proto" --python_out="$out" --pyi_out="$out" \
   mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto
-"${protoc[@]}" -I "$here/proto" --python_out="$out" --pyi_out="$out" \
+# The v0 twin is derived, never edited by hand: only the package and the names differ.
+mkdir -p "$out/v0-proto/mesos"
+sed -e 's/mesos\.v1/mesos/g; s/AgentID/SlaveID/g; s/AgentInfo/SlaveInfo/g' \
+    -e 's/agent_id/slave_id/g; s/REASON_AGENT_/REASON_SLAVE_/g' \
+    "$root/proto/mesos/v1/mesos.proto" >"$out/v0-proto/mesos/mesos.proto"
+"${protoc[@]}" -I "$out/v0-proto" --python_out="$out" --pyi_out="$out" \
   mesos/mesos.proto
 
 pkg="$here/mesos_sched"
