@@ -31,10 +31,7 @@ trap 'rm -rf "$out"' EXIT
 "${protoc[@]}" -I "$root/proto" --python_out="$out" --pyi_out="$out" \
   mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto
 # The v0 twin is derived, never edited by hand: only the package and the names differ.
-mkdir -p "$out/v0-proto/mesos"
-sed -e 's/mesos\.v1/mesos/g; s/AgentID/SlaveID/g; s/AgentInfo/SlaveInfo/g' \
-    -e 's/agent_id/slave_id/g; s/REASON_AGENT_/REASON_SLAVE_/g' \
-    "$root/proto/mesos/v1/mesos.proto" >"$out/v0-proto/mesos/mesos.proto"
+"$python" "$root/tools/derive_v0_protos.py" "$root/proto" "$out/v0-proto"
 "${protoc[@]}" -I "$out/v0-proto" --python_out="$out" --pyi_out="$out" \
   mesos/mesos.proto
 
