@@ -5,6 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
         "proto/mesos/v1/mesos.proto",
         "proto/mesos/v1/scheduler/scheduler.proto",
+        "proto/mesos/v1/executor/executor.proto",
         "proto/mesos_sched/envelope.proto",
     ];
     for proto in protos {

@@ -622,6 +622,7 @@ impl Cluster {
             pid: Some(format!("master@{}:{}", self.settings.ip, slot.port)),
             hostname: Some(self.settings.hostname.clone()),
             version: Some(VERSION.into()),
+            domain: None,
             address: Some(v1::Address {
                 hostname: Some(self.settings.hostname.clone()),
                 ip: Some(self.settings.ip.clone()),
@@ -2109,6 +2110,8 @@ fn refuse_duration(filters: Option<&v1::Filters>) -> Duration {
     Duration::from_secs_f64(seconds)
 }
 
+// `FrameworkInfo.role` is deprecated upstream but still what non-MULTI_ROLE frameworks send.
+#[allow(deprecated)]
 pub fn framework_roles(info: &v1::FrameworkInfo) -> Vec<String> {
     let multi = info
         .capabilities
@@ -2156,6 +2159,7 @@ fn validate_role(role: &str) -> Result<(), String> {
 }
 
 /// Upstream's framework subscription validation (the parts that apply here).
+#[allow(deprecated)] // checks the legacy `FrameworkInfo.role` against `roles`
 pub fn validate_framework_info(info: &v1::FrameworkInfo) -> Result<(), String> {
     let multi = info
         .capabilities
