@@ -35,6 +35,7 @@ step "zookeeper server" start_zookeeper
 step "rust tests (unit, integration, ABI, header drift, symbols, zk)" cargo test --all-targets --no-fail-fast
 step "C tests (plain, AddressSanitizer, valgrind)" bash scripts/ctest.sh
 step "C example framework against local" bash scripts/run-example.sh
+step "install (cmake --install; pkg-config, CMake and pip consumers)" bash scripts/install-test.sh
 step "python binding" bash bindings/python/run_tests.sh
 step "haskell binding" bash bindings/haskell/run_tests.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30
