@@ -234,6 +234,9 @@ void stopAndJoinInsideCallback()
   EXPECT(joinInside == mesos::DRIVER_RUNNING);
   EXPECT(!joinError.empty());
   EXPECT(stopInside == mesos::DRIVER_STOPPED);
+  if (stopInside != mesos::DRIVER_STOPPED) {
+    std::cerr << "stop() inside the callback returned " << mesos::Status_Name(stopInside) << std::endl;
+  }
   EXPECT(scheduler.registrations == 1);
   // No callback begins once stop() has returned.
   std::lock_guard<std::mutex> lock(scheduler.mutex);

@@ -107,6 +107,10 @@ struct DriverCallbacks
     std::string what;
     const MesosSchedulerDriver* outer = callbackDriver;
     callbackDriver = driver;
+    {
+      std::lock_guard<std::mutex> lock(driver->mutex);
+      driver->callbacksRunning++;
+    }
     try {
       if (!call(driver)) {
         failure = "could not parse the event's protobuf message";
@@ -118,7 +122,6 @@ struct DriverCallbacks
       failure = "exception";
       what = "(not a std::exception)";
     }
-    callbackDriver = outer;
     if (failure != nullptr) {
       std::fprintf(
           stderr,
@@ -127,6 +130,16 @@ struct DriverCallbacks
       std::fflush(stderr);
       mesos_sched_driver_abort(handle);
     }
+    // The callback destroyed the driver (its destructor cleared callbackDriver).
+    const bool destroyed = callbackDriver != driver;
+    callbackDriver = outer;
+    if (destroyed) {
+      return;
+    }
+    // The driver may be destroyed as soon as this is signalled: touch it no more.
+    std::lock_guard<std::mutex> lock(driver->mutex);
+    driver->callbacksRunning--;
+    driver->callbackReturned.notify_all();
   }
 
   template <typename Message>
@@ -370,7 +383,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     Scheduler* scheduler_,
     const FrameworkInfo& framework,
     const std::string& master)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(framework, std::vector<std::string>(), master, true, nullptr);
 }
@@ -380,7 +393,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     const FrameworkInfo& framework,
     const std::string& master,
     const Credential& credential)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(framework, std::vector<std::string>(), master, true, &credential);
 }
@@ -390,7 +403,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     const FrameworkInfo& framework,
     const std::string& master,
     bool implicitAcknowledgements)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(
       framework, std::vector<std::string>(), master, implicitAcknowledgements, nullptr);
@@ -402,7 +415,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     const std::string& master,
     bool implicitAcknowledgements,
     const Credential& credential)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(
       framework, std::vector<std::string>(), master, implicitAcknowledgements, &credential);
@@ -414,7 +427,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     const std::vector<std::string>& suppressedRoles,
     const std::string& master,
     bool implicitAcknowledgements)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(framework, suppressedRoles, master, implicitAcknowledgements, nullptr);
 }
@@ -426,7 +439,7 @@ MesosSchedulerDriver::MesosSchedulerDriver(
     const std::string& master,
     bool implicitAcknowledgements,
     const Credential& credential)
-  : scheduler(scheduler_), handle(nullptr), unusable(DRIVER_NOT_STARTED)
+  : scheduler(scheduler_), handle(nullptr), callbacksRunning(0), unusable(DRIVER_NOT_STARTED)
 {
   initialize(framework, suppressedRoles, master, implicitAcknowledgements, &credential);
 }
@@ -492,6 +505,7 @@ MesosSchedulerDriver::~MesosSchedulerDriver()
   }
   if (callbackDriver == this) {
     // Freeing would wait for the callback this destructor runs in.
+    callbackDriver = nullptr;
     mesos_sched_driver_abort(handle);
     std::fprintf(stderr,
                  "mesos::MesosSchedulerDriver: destroyed inside its own callback; the "
@@ -500,11 +514,12 @@ MesosSchedulerDriver::~MesosSchedulerDriver()
   }
   // Stops with failover semantics (no teardown), then joins the driver's threads.
   mesos_sched_driver_free(handle);
+  awaitCallbacks();
 }
 
 Status MesosSchedulerDriver::unusableStatus()
 {
-  std::lock_guard<std::mutex> lock(unusableMutex);
+  std::lock_guard<std::mutex> lock(mutex);
   return unusable;
 }
 
@@ -523,7 +538,7 @@ Status MesosSchedulerDriver::result(int code, const char* method)
 std::string MesosSchedulerDriver::lastError() const
 {
   if (handle == nullptr) {
-    std::lock_guard<std::mutex> lock(unusableMutex);
+    std::lock_guard<std::mutex> lock(mutex);
     return constructionError;
   }
   return lastErrorOf(handle);
@@ -536,7 +551,7 @@ Status MesosSchedulerDriver::start()
   }
   std::string message;
   {
-    std::lock_guard<std::mutex> lock(unusableMutex);
+    std::lock_guard<std::mutex> lock(mutex);
     if (unusable != DRIVER_NOT_STARTED) {
       return unusable;
     }
@@ -568,12 +583,23 @@ Status MesosSchedulerDriver::abort()
   return result(mesos_sched_driver_abort(handle), "abort");
 }
 
+void MesosSchedulerDriver::awaitCallbacks()
+{
+  std::unique_lock<std::mutex> lock(mutex);
+  callbackReturned.wait(lock, [this] { return callbacksRunning == 0; });
+}
+
 Status MesosSchedulerDriver::join()
 {
   if (handle == nullptr) {
     return unusableStatus();
   }
-  return result(mesos_sched_driver_join(handle), "join");
+  const int code = mesos_sched_driver_join(handle);
+  if (isStatus(code)) {
+    // Stopped or aborted: no callback begins any more; let the one in progress end.
+    awaitCallbacks();
+  }
+  return result(code, "join");
 }
 
 Status MesosSchedulerDriver::run()
@@ -581,7 +607,11 @@ Status MesosSchedulerDriver::run()
   if (handle == nullptr) {
     return start();
   }
-  return result(mesos_sched_driver_run(handle), "run");
+  const int code = mesos_sched_driver_run(handle);
+  if (isStatus(code)) {
+    awaitCallbacks();
+  }
+  return result(code, "run");
 }
 
 Status MesosSchedulerDriver::requestResources(const std::vector<Request>& requests)

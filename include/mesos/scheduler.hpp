@@ -17,6 +17,7 @@
 #ifndef MESOS_SCHED_MESOS_SCHEDULER_HPP
 #define MESOS_SCHED_MESOS_SCHEDULER_HPP
 
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -324,11 +325,17 @@ private:
   // The status of a driver whose construction failed (no handle).
   Status unusableStatus();
 
+  // Waits until no callback of this driver is running (join() and run() return only
+  // then, as in libmesos).
+  void awaitCallbacks();
+
   Scheduler* scheduler;
   ::mesos_sched_driver* handle;
 
-  // Guards the fields below, which matter only when `handle` is null.
-  mutable std::mutex unusableMutex;
+  mutable std::mutex mutex;
+  std::condition_variable callbackReturned;
+  int callbacksRunning; // guarded by `mutex`
+  // Used only when `handle` is null; guarded by `mutex`.
   std::string constructionError;
   Status unusable;
 };
