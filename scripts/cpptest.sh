@@ -41,7 +41,7 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" run_suite asan ad
 
 echo "== C++ tests (valgrind memcheck) =="
 failed=0
-for test in test_lifecycle "test_framework local" \
+for test in test_lifecycle test_calls "test_framework local" \
   "test_framework --failover $lib_dir/mesos-local"; do
   set -- $test
   log="$build_root/plain/$1.valgrind.log"
