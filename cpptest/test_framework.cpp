@@ -8,7 +8,8 @@
 //                                    admin endpoint, and moves the leadership to master 1
 //                                    while the tasks run: the framework must see
 //                                    disconnected, then reregistered (registered once),
-//                                    and every task FINISHED.
+//                                    every task FINISHED, and heartbeats (through
+//                                    mesos::ExtendedScheduler).
 #include <mesos/scheduler.hpp>
 
 #include <arpa/inet.h>
@@ -64,10 +65,12 @@ void addScalar(mesos::TaskInfo* task, const std::string& name, double value)
   resource->mutable_scalar()->set_value(value);
 }
 
-class TestScheduler : public mesos::Scheduler
+// Base is mesos::Scheduler (the legacy interface) or mesos::ExtendedScheduler.
+template <typename Base>
+class CountingScheduler : public Base
 {
 public:
-  explicit TestScheduler(const std::string& command_) : command(command_) {}
+  explicit CountingScheduler(const std::string& command_) : command(command_) {}
 
   void registered(mesos::SchedulerDriver*, const mesos::FrameworkID& frameworkId,
                   const mesos::MasterInfo&) override
@@ -187,6 +190,23 @@ public:
   int otherTerminal = 0;
   int errors = 0;
   std::string framework;
+};
+
+using TestScheduler = CountingScheduler<mesos::Scheduler>;
+
+// The failover run also counts the master's heartbeats, an ExtendedScheduler event.
+class HeartbeatScheduler : public CountingScheduler<mesos::ExtendedScheduler>
+{
+public:
+  using CountingScheduler<mesos::ExtendedScheduler>::CountingScheduler;
+
+  void heartbeat(mesos::SchedulerDriver*) override
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    heartbeats++;
+  }
+
+  int heartbeats = 0;
 };
 
 mesos::FrameworkInfo frameworkInfo(const std::string& name)
@@ -323,7 +343,7 @@ int runFailover(const std::string& binary)
   }
   std::cout << "mesos-local master 0 at " << cluster.url << std::endl;
   // Long enough to be running across the leader change.
-  TestScheduler scheduler("sleep 3");
+  HeartbeatScheduler scheduler("sleep 3");
   mesos::MesosSchedulerDriver driver(
       &scheduler, frameworkInfo("cpptest failover"), cluster.url, true);
   EXPECT(driver.start() == mesos::DRIVER_RUNNING);
@@ -343,6 +363,9 @@ int runFailover(const std::string& binary)
   EXPECT(scheduler.finished == TASKS);
   EXPECT(scheduler.otherTerminal == 0);
   EXPECT(scheduler.errors == 0);
+  // One per second (--heartbeat-interval 1) for the three seconds the tasks run.
+  EXPECT(scheduler.heartbeats >= 1);
+  std::cout << "heartbeats: " << scheduler.heartbeats << std::endl;
   std::cout << "disconnected " << scheduler.disconnections << " time(s), reregistered "
             << scheduler.reregistrations << " time(s)" << std::endl;
   return failures == 0 ? 0 : 1;

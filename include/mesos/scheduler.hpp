@@ -7,7 +7,11 @@
 //   may be called from any thread, also inside a callback, except join() and run().
 // - A C++ exception escaping a Scheduler callback never unwinds into the library: it is
 //   caught, its what() is printed to stderr and the driver is aborted (join() returns
-//   DRIVER_ABORTED, no further callbacks run, the framework is not torn down).
+//   DRIVER_ABORTED, no further callbacks run, the framework is not torn down). An event
+//   whose message these generated classes cannot parse is handled the same way.
+// - join() and run() return only after the callback in progress (if any) has returned.
+//   One difference: when the driver aborts itself with an error (e.g. updateFramework()
+//   with another framework's id), error() may run just after join() has returned.
 // - Usage errors that made libmesos abort the process (a failed CHECK) or hang are
 //   refused instead: nothing is done, the method returns the driver's current status, a
 //   line goes to stderr and MesosSchedulerDriver::lastError() holds the reason. These
