@@ -8,6 +8,10 @@ pub mod mesos {
         pub mod scheduler {
             include!(concat!(env!("OUT_DIR"), "/mesos.v1.scheduler.rs"));
         }
+        /// Typed `mesos.v1.executor` Call and Event.
+        pub mod executor {
+            include!(concat!(env!("OUT_DIR"), "/mesos.v1.executor.rs"));
+        }
     }
 }
 
@@ -17,4 +21,5 @@ pub mod envelope {
 }
 
 pub use mesos::v1;
+pub use mesos::v1::executor;
 pub use mesos::v1::scheduler;

@@ -214,6 +214,7 @@ fn LocalCluster_config_one_agent() -> mesos_sched::local::LocalConfig {
 }
 
 #[test]
+#[allow(deprecated)] // sets the legacy `FrameworkInfo.role` to check its validation
 fn multi_role_offers_and_update_framework() {
     let cluster = start(config());
     let base = cluster.leader_url();

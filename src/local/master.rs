@@ -99,6 +99,9 @@ pub struct Task {
     pub sim_exit_code: i32,
     pub kill_grace: Duration,
     pub labels: Vec<(String, String)>,
+    /// The TaskInfo parts upstream's /state shows (`labels`, `container`, `health_check`,
+    /// `discovery`), as JSON of the received bytes; built only for tasks that have them.
+    pub info_json: serde_json::Map<String, serde_json::Value>,
     pub sandbox: Option<PathBuf>,
     /// Resources returned to the agent (once the master learned the terminal state).
     pub released: bool,
@@ -622,6 +625,7 @@ impl Cluster {
             pid: Some(format!("master@{}:{}", self.settings.ip, slot.port)),
             hostname: Some(self.settings.hostname.clone()),
             version: Some(VERSION.into()),
+            domain: None,
             address: Some(v1::Address {
                 hostname: Some(self.settings.hostname.clone()),
                 ip: Some(self.settings.ip.clone()),
@@ -1294,6 +1298,7 @@ impl Cluster {
             sim_exit_code,
             kill_grace,
             labels: labels.clone(),
+            info_json: state_info_json(&task),
             sandbox: None,
             released: false,
         };
@@ -2064,8 +2069,49 @@ fn push_completed(st: &mut State, json: serde_json::Value) {
     }
 }
 
+/// The JSON of the TaskInfo fields upstream's /state shows for a task. Labels are an
+/// array of `{key, value}`, as upstream renders them; the rest is the protobuf JSON mapping.
+fn state_info_json(task: &v1::TaskInfo) -> serde_json::Map<String, serde_json::Value> {
+    use prost::Message as _;
+    let mut out = serde_json::Map::new();
+    let mut put = |key: &str, message: &str, bytes: Option<Vec<u8>>| {
+        let json = bytes.and_then(|b| super::protojson::protobuf_to_json(message, &b).ok());
+        if let Some(json) = json {
+            out.insert(key.to_string(), json);
+        }
+    };
+    put(
+        "container",
+        "mesos.v1.ContainerInfo",
+        task.container.as_ref().map(|m| m.encode_to_vec()),
+    );
+    put(
+        "health_check",
+        "mesos.v1.HealthCheck",
+        task.health_check.as_ref().map(|m| m.encode_to_vec()),
+    );
+    put(
+        "discovery",
+        "mesos.v1.DiscoveryInfo",
+        task.discovery.as_ref().map(|m| m.encode_to_vec()),
+    );
+    put(
+        "labels",
+        "mesos.v1.Labels",
+        task.labels.as_ref().map(|m| m.encode_to_vec()),
+    );
+    if let Some(labels) = out
+        .get_mut("labels")
+        .and_then(|l| l.get_mut("labels"))
+        .map(serde_json::Value::take)
+    {
+        out.insert("labels".into(), labels);
+    }
+    out
+}
+
 fn task_json(fw_id: &str, task: &Task, state: TaskState) -> serde_json::Value {
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "id": task.id,
         "name": task.name,
         "framework_id": fw_id,
@@ -2076,7 +2122,11 @@ fn task_json(fw_id: &str, task: &Task, state: TaskState) -> serde_json::Value {
         "resources": task.resources.to_state_json(),
         "sandbox": task.sandbox.as_ref().map(|p| p.display().to_string()),
         "pid": task.pid,
-    })
+    });
+    if let Some(object) = json.as_object_mut() {
+        object.extend(task.info_json.clone());
+    }
+    json
 }
 
 fn operation_tasks(operation: &v1::offer::Operation) -> Vec<&v1::TaskInfo> {
@@ -2109,6 +2159,8 @@ fn refuse_duration(filters: Option<&v1::Filters>) -> Duration {
     Duration::from_secs_f64(seconds)
 }
 
+// `FrameworkInfo.role` is deprecated upstream but still what non-MULTI_ROLE frameworks send.
+#[allow(deprecated)]
 pub fn framework_roles(info: &v1::FrameworkInfo) -> Vec<String> {
     let multi = info
         .capabilities
@@ -2156,6 +2208,7 @@ fn validate_role(role: &str) -> Result<(), String> {
 }
 
 /// Upstream's framework subscription validation (the parts that apply here).
+#[allow(deprecated)] // checks the legacy `FrameworkInfo.role` against `roles`
 pub fn validate_framework_info(info: &v1::FrameworkInfo) -> Result<(), String> {
     let multi = info
         .capabilities

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 const MESOS_PROTO: &str = include_str!("../../proto/mesos/v1/mesos.proto");
 const SCHEDULER_PROTO: &str = include_str!("../../proto/mesos/v1/scheduler/scheduler.proto");
+const EXECUTOR_PROTO: &str = include_str!("../../proto/mesos/v1/executor/executor.proto");
 
 pub const CALL: &str = "mesos.v1.scheduler.Call";
 pub const EVENT: &str = "mesos.v1.scheduler.Event";
@@ -49,6 +50,9 @@ struct Field {
     number: u32,
     required: bool,
     repeated: bool,
+    /// A `map<K, V>` field: on the wire, repeated `{key = 1, value = 2}` entry messages
+    /// (`kind` is the synthetic entry message); in JSON, an object.
+    map: bool,
     kind: Kind,
 }
 
@@ -61,7 +65,7 @@ struct Schema {
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut schema = Schema::default();
     let mut pending = Vec::new();
-    for text in [MESOS_PROTO, SCHEDULER_PROTO] {
+    for text in [MESOS_PROTO, SCHEDULER_PROTO, EXECUTOR_PROTO] {
         parse_file(text, &mut schema, &mut pending);
     }
     // Resolve type names now that every message and enum is known.
@@ -252,7 +256,50 @@ fn parse_message(
                     number,
                     required: label == "required",
                     repeated: label == "repeated",
+                    map: false,
                     kind,
+                });
+                while tokens[i] != ";" {
+                    i += 1;
+                }
+                i += 1;
+            }
+            "map" => {
+                // map < K , V > name = N ... ;
+                let (key_type, value_type) = (&tokens[i + 2], tokens[i + 4].clone());
+                let name = tokens[i + 6].clone();
+                let number: u32 = tokens[i + 8].parse().expect("field number");
+                let entry = map_entry_name(&full, &name);
+                let key_kind = Kind::Scalar(scalar(key_type).expect("scalar map key"));
+                let value_kind =
+                    scalar(&value_type).map_or(Kind::Scalar(Scalar::Bytes), Kind::Scalar);
+                if scalar(&value_type).is_none() {
+                    pending.push((entry.clone(), 1, value_type));
+                }
+                let entry_field = |name: &str, number, kind| Field {
+                    camel: name.to_string(),
+                    name: name.to_string(),
+                    number,
+                    required: false,
+                    repeated: false,
+                    map: false,
+                    kind,
+                };
+                schema.messages.insert(
+                    entry.clone(),
+                    vec![
+                        entry_field("key", 1, key_kind),
+                        entry_field("value", 2, value_kind),
+                    ],
+                );
+                schema.messages.get_mut(&full).unwrap().push(Field {
+                    camel: camel_case(&name),
+                    name,
+                    number,
+                    required: false,
+                    repeated: true,
+                    map: true,
+                    kind: Kind::Message(entry),
                 });
                 while tokens[i] != ";" {
                     i += 1;
@@ -270,6 +317,18 @@ fn parse_message(
         }
     }
     i + 1
+}
+
+/// protoc's name for the entry message of map field `field` in `message`.
+fn map_entry_name(message: &str, field: &str) -> String {
+    let camel = camel_case(field);
+    let mut chars = camel.chars();
+    let first = chars.next().map(|c| c.to_ascii_uppercase());
+    format!(
+        "{message}.{}{}Entry",
+        first.into_iter().collect::<String>(),
+        chars.as_str()
+    )
 }
 
 fn parse_enum(tokens: &[String], mut i: usize, scope: &str, schema: &mut Schema) -> usize {
@@ -394,7 +453,15 @@ fn encode_message(
             continue;
         };
         let field_path = join_path(path, &field.name);
-        if field.repeated {
+        if field.map {
+            let entries = value
+                .as_object()
+                .ok_or_else(|| format!("Expecting a JSON object for field '{field_path}'"))?;
+            for (key, value) in entries {
+                let entry = serde_json::json!({"key": map_key_to_json(field, key), "value": value});
+                encode_field(field, &entry, &format!("{field_path}.{key}"), out)?;
+            }
+        } else if field.repeated {
             let items = value
                 .as_array()
                 .ok_or_else(|| format!("Expecting a JSON array for field '{field_path}'"))?;
@@ -406,6 +473,22 @@ fn encode_message(
         }
     }
     Ok(())
+}
+
+/// A JSON object key as the JSON value of the map's key field (bool keys are the only
+/// ones the string form cannot express; integer fields accept numeric strings).
+fn map_key_to_json(field: &Field, key: &str) -> Value {
+    let Kind::Message(entry) = &field.kind else {
+        return Value::String(key.to_string());
+    };
+    match SCHEMA.messages[entry][0].kind {
+        Kind::Scalar(Scalar::Bool) => match key {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(key.to_string()),
+        },
+        _ => Value::String(key.to_string()),
+    }
 }
 
 fn display_path<'a>(path: &'a str, message: &'a str) -> &'a str {
@@ -670,7 +753,25 @@ fn decode_message(message: &str, bytes: &[u8], depth: usize) -> Result<Value, St
             }
             (_, raw) => values.push(decode_value(field, raw, depth)?),
         }
-        if field.repeated {
+        if field.map {
+            let entry = object
+                .entry(field.name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(entries) = entry {
+                for mut pair in values {
+                    let key = match pair.get_mut("key").map(Value::take) {
+                        Some(Value::String(key)) => key,
+                        Some(Value::Null) | None => String::new(),
+                        Some(other) => other.to_string(),
+                    };
+                    let value = pair
+                        .get_mut("value")
+                        .map(Value::take)
+                        .unwrap_or(Value::Null);
+                    entries.insert(key, value);
+                }
+            }
+        } else if field.repeated {
             let entry = object
                 .entry(field.name.clone())
                 .or_insert_with(|| Value::Array(Vec::new()));
@@ -843,6 +944,57 @@ mod tests {
         assert_eq!(call.acknowledge.unwrap().uuid, vec![1u8; 16]);
         let back = protobuf_to_json(CALL, &bytes).unwrap();
         assert_eq!(back, json);
+    }
+
+    #[test]
+    fn fields_beyond_the_driver_subset_round_trip() {
+        let json = serde_json::json!({
+            "framework_id": {"value": "f1"},
+            "type": "UPDATE_FRAMEWORK",
+            "update_framework": {
+                "framework_info": {"user": "u", "name": "n",
+                    "offer_filters": {"gpus": {"min_allocatable_resources": {"quantities": [
+                        {"quantities": {"gpus": {"value": 1.0}}}]}}}},
+                "offer_constraints": {"role_constraints": {"r": {"groups": [{"attribute_constraints": [
+                    {"selector": {"attribute_name": "rack"},
+                     "predicate": {"text_equals": {"value": "r1"}}}]}]}}}
+            }
+        });
+        let bytes = json_to_protobuf(CALL, &json).unwrap();
+        let call = Call::decode(bytes.as_slice()).unwrap();
+        let update = call.update_framework.as_ref().unwrap();
+        let filters = &update.framework_info.offer_filters["gpus"];
+        let quantities = &filters
+            .min_allocatable_resources
+            .as_ref()
+            .unwrap()
+            .quantities;
+        assert_eq!(quantities[0].quantities["gpus"].value, 1.0);
+        let constraints = update.offer_constraints.as_ref().unwrap();
+        let group = &constraints.role_constraints["r"].groups[0];
+        let predicate = &group.attribute_constraints[0].predicate;
+        assert_eq!(predicate.text_equals.as_ref().unwrap().value, "r1");
+        assert_eq!(protobuf_to_json(CALL, &bytes).unwrap(), json);
+    }
+
+    #[test]
+    fn map_fields_reject_non_objects() {
+        let json = serde_json::json!({"type": "SUBSCRIBE", "subscribe": {
+            "framework_info": {"user": "u", "name": "n", "offer_filters": []}}});
+        let error = json_to_protobuf(CALL, &json).unwrap_err();
+        assert!(
+            error.contains("subscribe.framework_info.offer_filters"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn executor_schema_is_known() {
+        let json = serde_json::json!({"executor_id": {"value": "e"},
+            "framework_id": {"value": "f"}, "type": "MESSAGE", "message": {"data": "AAE="}});
+        let bytes = json_to_protobuf("mesos.v1.executor.Call", &json).unwrap();
+        let call = crate::proto::executor::Call::decode(bytes.as_slice()).unwrap();
+        assert_eq!(call.message.unwrap().data, vec![0u8, 1]);
     }
 
     #[test]

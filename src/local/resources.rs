@@ -157,6 +157,8 @@ impl Resources {
     }
 
     /// Protobuf resources, allocated to `role` when given.
+    // Unreserved resources still carry the deprecated `role = "*"`, as upstream's master.
+    #[allow(deprecated)]
     pub fn to_proto(&self, role: Option<&str>) -> Vec<v1::Resource> {
         self.0
             .iter()

@@ -14,6 +14,8 @@ use parking_lot::{Condvar, Mutex};
 use prost::Message;
 
 /// One callback, as recorded.
+// A test log of a few dozen entries: the full TaskStatus inline is simpler than boxing it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Seen {
     Registered {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the committed *_pb2.py / *_pb2.pyi message classes of the Python package.
 #
-#   v1 (mesos.v1, mesos.v1.scheduler) from the project's own proto/ at the repo root
-#   v0 (mesos, legacy names)          from the same v1 file with the legacy names
-#                                     (SlaveID, SlaveInfo, slave_id, REASON_SLAVE_*):
-#                                     same fields and numbers, so identical on the wire
+#   v1 (mesos.v1, mesos.v1.scheduler,  from the project's own proto/ at the repo root
+#       mesos.v1.executor)             -> mesos_sched/v1/{,scheduler/,executor/}
+#   v0 (mesos, mesos.scheduler,        derived from the same v1 files by
+#       mesos.executor; legacy names)  tools/derive_v0_protos.py (SlaveID, slave_id, ...
+#                                      plus its explicit v0-only list) -> mesos_sched/v0/
 #
 # The protoc used is the one bundled in grpcio-tools 1.62.3 (libprotoc 25.1, Python
 # gencode 4.25.1): its output has no runtime version gate and works with every protobuf
@@ -29,14 +30,14 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 "${protoc[@]}" -I "$root/proto" --python_out="$out" --pyi_out="$out" \
-  mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto
-# The v0 twin is derived, never edited by hand: only the package and the names differ.
+  mesos/v1/mesos.proto mesos/v1/scheduler/scheduler.proto mesos/v1/executor/executor.proto
+# The v0 twins are derived, never edited by hand (names, plus the explicit v0-only list).
 "$python" "$root/tools/derive_v0_protos.py" "$root/proto" "$out/v0-proto"
 "${protoc[@]}" -I "$out/v0-proto" --python_out="$out" --pyi_out="$out" \
-  mesos/mesos.proto
+  mesos/mesos.proto mesos/scheduler/scheduler.proto mesos/executor/executor.proto
 
 pkg="$here/mesos_sched"
-mkdir -p "$pkg/v1/scheduler" "$pkg/v0"
+mkdir -p "$pkg/v1/scheduler" "$pkg/v1/executor" "$pkg/v0"
 # The generated modules import each other by their proto path (`from mesos.v1 import
 # mesos_pb2`); inside this package they live under mesos_sched.v1, so rewrite those
 # imports (the descriptor file names in the pool stay "mesos/v1/...", as upstream's).
@@ -48,8 +49,17 @@ for ext in py pyi; do
   sed -e 's/^from mesos\.v1 import /from mesos_sched.v1 import /' \
       -e "s/'mesos\.v1\.scheduler\.scheduler_pb2'/'mesos_sched.v1.scheduler.scheduler_pb2'/" \
     "$out/mesos/v1/scheduler/scheduler_pb2.$ext" > "$pkg/v1/scheduler/scheduler_pb2.$ext"
+  sed -e 's/^from mesos\.v1 import /from mesos_sched.v1 import /' \
+      -e "s/'mesos\.v1\.executor\.executor_pb2'/'mesos_sched.v1.executor.executor_pb2'/" \
+    "$out/mesos/v1/executor/executor_pb2.$ext" > "$pkg/v1/executor/executor_pb2.$ext"
   sed -e "s/'mesos\.mesos_pb2'/'mesos_sched.v0.mesos_pb2'/" \
     "$out/mesos/mesos_pb2.$ext" > "$pkg/v0/mesos_pb2.$ext"
+  # The v0 scheduler and executor modules sit next to mesos_pb2 (mesos_sched.v0.*_pb2).
+  for api in scheduler executor; do
+    sed -e "s/^from mesos import mesos_pb2/from mesos_sched.v0 import mesos_pb2/" \
+        -e "s/'mesos\.$api\.${api}_pb2'/'mesos_sched.v0.${api}_pb2'/" \
+      "$out/mesos/$api/${api}_pb2.$ext" > "$pkg/v0/${api}_pb2.$ext"
+  done
 done
 if grep -rn '^from mesos\b\|^import mesos\b' "$pkg/v1" "$pkg/v0" --include='*_pb2.py'; then
   echo "gen_protos.sh: an import of the proto path was left unrewritten" >&2

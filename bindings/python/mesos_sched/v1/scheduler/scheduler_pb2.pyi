@@ -121,6 +121,114 @@ class Event(_message.Message):
     error: Event.Error
     def __init__(self, type: _Optional[_Union[Event.Type, str]] = ..., subscribed: _Optional[_Union[Event.Subscribed, _Mapping]] = ..., offers: _Optional[_Union[Event.Offers, _Mapping]] = ..., inverse_offers: _Optional[_Union[Event.InverseOffers, _Mapping]] = ..., rescind: _Optional[_Union[Event.Rescind, _Mapping]] = ..., rescind_inverse_offer: _Optional[_Union[Event.RescindInverseOffer, _Mapping]] = ..., update: _Optional[_Union[Event.Update, _Mapping]] = ..., update_operation_status: _Optional[_Union[Event.UpdateOperationStatus, _Mapping]] = ..., message: _Optional[_Union[Event.Message, _Mapping]] = ..., failure: _Optional[_Union[Event.Failure, _Mapping]] = ..., error: _Optional[_Union[Event.Error, _Mapping]] = ...) -> None: ...
 
+class Response(_message.Message):
+    __slots__ = ("type", "reconcile_operations")
+    class Type(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        UNKNOWN: _ClassVar[Response.Type]
+        RECONCILE_OPERATIONS: _ClassVar[Response.Type]
+    UNKNOWN: Response.Type
+    RECONCILE_OPERATIONS: Response.Type
+    class ReconcileOperations(_message.Message):
+        __slots__ = ("operation_statuses",)
+        OPERATION_STATUSES_FIELD_NUMBER: _ClassVar[int]
+        operation_statuses: _containers.RepeatedCompositeFieldContainer[_mesos_pb2.OperationStatus]
+        def __init__(self, operation_statuses: _Optional[_Iterable[_Union[_mesos_pb2.OperationStatus, _Mapping]]] = ...) -> None: ...
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    RECONCILE_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    type: Response.Type
+    reconcile_operations: Response.ReconcileOperations
+    def __init__(self, type: _Optional[_Union[Response.Type, str]] = ..., reconcile_operations: _Optional[_Union[Response.ReconcileOperations, _Mapping]] = ...) -> None: ...
+
+class AttributeConstraint(_message.Message):
+    __slots__ = ("selector", "predicate")
+    class Selector(_message.Message):
+        __slots__ = ("pseudoattribute_type", "attribute_name")
+        class PseudoattributeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+            __slots__ = ()
+            UNKNOWN: _ClassVar[AttributeConstraint.Selector.PseudoattributeType]
+            HOSTNAME: _ClassVar[AttributeConstraint.Selector.PseudoattributeType]
+            REGION: _ClassVar[AttributeConstraint.Selector.PseudoattributeType]
+            ZONE: _ClassVar[AttributeConstraint.Selector.PseudoattributeType]
+        UNKNOWN: AttributeConstraint.Selector.PseudoattributeType
+        HOSTNAME: AttributeConstraint.Selector.PseudoattributeType
+        REGION: AttributeConstraint.Selector.PseudoattributeType
+        ZONE: AttributeConstraint.Selector.PseudoattributeType
+        PSEUDOATTRIBUTE_TYPE_FIELD_NUMBER: _ClassVar[int]
+        ATTRIBUTE_NAME_FIELD_NUMBER: _ClassVar[int]
+        pseudoattribute_type: AttributeConstraint.Selector.PseudoattributeType
+        attribute_name: str
+        def __init__(self, pseudoattribute_type: _Optional[_Union[AttributeConstraint.Selector.PseudoattributeType, str]] = ..., attribute_name: _Optional[str] = ...) -> None: ...
+    class Predicate(_message.Message):
+        __slots__ = ("exists", "not_exists", "text_equals", "text_not_equals", "text_matches", "text_not_matches")
+        class Exists(_message.Message):
+            __slots__ = ()
+            def __init__(self) -> None: ...
+        class NotExists(_message.Message):
+            __slots__ = ()
+            def __init__(self) -> None: ...
+        class TextEquals(_message.Message):
+            __slots__ = ("value",)
+            VALUE_FIELD_NUMBER: _ClassVar[int]
+            value: str
+            def __init__(self, value: _Optional[str] = ...) -> None: ...
+        class TextNotEquals(_message.Message):
+            __slots__ = ("value",)
+            VALUE_FIELD_NUMBER: _ClassVar[int]
+            value: str
+            def __init__(self, value: _Optional[str] = ...) -> None: ...
+        class TextMatches(_message.Message):
+            __slots__ = ("regex",)
+            REGEX_FIELD_NUMBER: _ClassVar[int]
+            regex: str
+            def __init__(self, regex: _Optional[str] = ...) -> None: ...
+        class TextNotMatches(_message.Message):
+            __slots__ = ("regex",)
+            REGEX_FIELD_NUMBER: _ClassVar[int]
+            regex: str
+            def __init__(self, regex: _Optional[str] = ...) -> None: ...
+        EXISTS_FIELD_NUMBER: _ClassVar[int]
+        NOT_EXISTS_FIELD_NUMBER: _ClassVar[int]
+        TEXT_EQUALS_FIELD_NUMBER: _ClassVar[int]
+        TEXT_NOT_EQUALS_FIELD_NUMBER: _ClassVar[int]
+        TEXT_MATCHES_FIELD_NUMBER: _ClassVar[int]
+        TEXT_NOT_MATCHES_FIELD_NUMBER: _ClassVar[int]
+        exists: AttributeConstraint.Predicate.Exists
+        not_exists: AttributeConstraint.Predicate.NotExists
+        text_equals: AttributeConstraint.Predicate.TextEquals
+        text_not_equals: AttributeConstraint.Predicate.TextNotEquals
+        text_matches: AttributeConstraint.Predicate.TextMatches
+        text_not_matches: AttributeConstraint.Predicate.TextNotMatches
+        def __init__(self, exists: _Optional[_Union[AttributeConstraint.Predicate.Exists, _Mapping]] = ..., not_exists: _Optional[_Union[AttributeConstraint.Predicate.NotExists, _Mapping]] = ..., text_equals: _Optional[_Union[AttributeConstraint.Predicate.TextEquals, _Mapping]] = ..., text_not_equals: _Optional[_Union[AttributeConstraint.Predicate.TextNotEquals, _Mapping]] = ..., text_matches: _Optional[_Union[AttributeConstraint.Predicate.TextMatches, _Mapping]] = ..., text_not_matches: _Optional[_Union[AttributeConstraint.Predicate.TextNotMatches, _Mapping]] = ...) -> None: ...
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    PREDICATE_FIELD_NUMBER: _ClassVar[int]
+    selector: AttributeConstraint.Selector
+    predicate: AttributeConstraint.Predicate
+    def __init__(self, selector: _Optional[_Union[AttributeConstraint.Selector, _Mapping]] = ..., predicate: _Optional[_Union[AttributeConstraint.Predicate, _Mapping]] = ...) -> None: ...
+
+class OfferConstraints(_message.Message):
+    __slots__ = ("role_constraints",)
+    class RoleConstraints(_message.Message):
+        __slots__ = ("groups",)
+        class Group(_message.Message):
+            __slots__ = ("attribute_constraints",)
+            ATTRIBUTE_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+            attribute_constraints: _containers.RepeatedCompositeFieldContainer[AttributeConstraint]
+            def __init__(self, attribute_constraints: _Optional[_Iterable[_Union[AttributeConstraint, _Mapping]]] = ...) -> None: ...
+        GROUPS_FIELD_NUMBER: _ClassVar[int]
+        groups: _containers.RepeatedCompositeFieldContainer[OfferConstraints.RoleConstraints.Group]
+        def __init__(self, groups: _Optional[_Iterable[_Union[OfferConstraints.RoleConstraints.Group, _Mapping]]] = ...) -> None: ...
+    class RoleConstraintsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: OfferConstraints.RoleConstraints
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[OfferConstraints.RoleConstraints, _Mapping]] = ...) -> None: ...
+    ROLE_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    role_constraints: _containers.MessageMap[str, OfferConstraints.RoleConstraints]
+    def __init__(self, role_constraints: _Optional[_Mapping[str, OfferConstraints.RoleConstraints]] = ...) -> None: ...
+
 class Call(_message.Message):
     __slots__ = ("framework_id", "type", "subscribe", "accept", "decline", "accept_inverse_offers", "decline_inverse_offers", "revive", "kill", "shutdown", "acknowledge", "acknowledge_operation_status", "reconcile", "reconcile_operations", "message", "request", "suppress", "update_framework")
     class Type(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -168,8 +276,8 @@ class Call(_message.Message):
         OFFER_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
         framework_info: _mesos_pb2.FrameworkInfo
         suppressed_roles: _containers.RepeatedScalarFieldContainer[str]
-        offer_constraints: bytes
-        def __init__(self, framework_info: _Optional[_Union[_mesos_pb2.FrameworkInfo, _Mapping]] = ..., suppressed_roles: _Optional[_Iterable[str]] = ..., offer_constraints: _Optional[bytes] = ...) -> None: ...
+        offer_constraints: OfferConstraints
+        def __init__(self, framework_info: _Optional[_Union[_mesos_pb2.FrameworkInfo, _Mapping]] = ..., suppressed_roles: _Optional[_Iterable[str]] = ..., offer_constraints: _Optional[_Union[OfferConstraints, _Mapping]] = ...) -> None: ...
     class Accept(_message.Message):
         __slots__ = ("offer_ids", "operations", "filters")
         OFFER_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -293,8 +401,8 @@ class Call(_message.Message):
         OFFER_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
         framework_info: _mesos_pb2.FrameworkInfo
         suppressed_roles: _containers.RepeatedScalarFieldContainer[str]
-        offer_constraints: bytes
-        def __init__(self, framework_info: _Optional[_Union[_mesos_pb2.FrameworkInfo, _Mapping]] = ..., suppressed_roles: _Optional[_Iterable[str]] = ..., offer_constraints: _Optional[bytes] = ...) -> None: ...
+        offer_constraints: OfferConstraints
+        def __init__(self, framework_info: _Optional[_Union[_mesos_pb2.FrameworkInfo, _Mapping]] = ..., suppressed_roles: _Optional[_Iterable[str]] = ..., offer_constraints: _Optional[_Union[OfferConstraints, _Mapping]] = ...) -> None: ...
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIBE_FIELD_NUMBER: _ClassVar[int]
@@ -332,3 +440,13 @@ class Call(_message.Message):
     suppress: Call.Suppress
     update_framework: Call.UpdateFramework
     def __init__(self, framework_id: _Optional[_Union[_mesos_pb2.FrameworkID, _Mapping]] = ..., type: _Optional[_Union[Call.Type, str]] = ..., subscribe: _Optional[_Union[Call.Subscribe, _Mapping]] = ..., accept: _Optional[_Union[Call.Accept, _Mapping]] = ..., decline: _Optional[_Union[Call.Decline, _Mapping]] = ..., accept_inverse_offers: _Optional[_Union[Call.AcceptInverseOffers, _Mapping]] = ..., decline_inverse_offers: _Optional[_Union[Call.DeclineInverseOffers, _Mapping]] = ..., revive: _Optional[_Union[Call.Revive, _Mapping]] = ..., kill: _Optional[_Union[Call.Kill, _Mapping]] = ..., shutdown: _Optional[_Union[Call.Shutdown, _Mapping]] = ..., acknowledge: _Optional[_Union[Call.Acknowledge, _Mapping]] = ..., acknowledge_operation_status: _Optional[_Union[Call.AcknowledgeOperationStatus, _Mapping]] = ..., reconcile: _Optional[_Union[Call.Reconcile, _Mapping]] = ..., reconcile_operations: _Optional[_Union[Call.ReconcileOperations, _Mapping]] = ..., message: _Optional[_Union[Call.Message, _Mapping]] = ..., request: _Optional[_Union[Call.Request, _Mapping]] = ..., suppress: _Optional[_Union[Call.Suppress, _Mapping]] = ..., update_framework: _Optional[_Union[Call.UpdateFramework, _Mapping]] = ...) -> None: ...
+
+class APIResult(_message.Message):
+    __slots__ = ("status_code", "response", "error")
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    status_code: int
+    response: Response
+    error: str
+    def __init__(self, status_code: _Optional[int] = ..., response: _Optional[_Union[Response, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
