@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds libmesos_sched.so and mesos-local (cargo, debug), then the C++ API (cpp/,
+# Builds and installs libmesos_sched and mesos-local (cargo debug build,
+# scripts/stage-install.sh into target/stage/dev), then the C++ API (cpp/,
 # libmesos_sched_cpp) and its tests (cpptest/) and runs them three ways: plain; library
 # and tests built with AddressSanitizer; and the plain binaries under valgrind memcheck.
 # The build compiles every public header alone in C++11/14/17/20. Fails on any test
@@ -22,15 +23,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build --lib --bin mesos-local
-lib_dir="$root/target/debug"
+prefix="$(bash "$root/scripts/stage-install.sh")"
+mesos_local="$prefix/bin/mesos-local"
 build_root="$root/target/cpptest"
 
 run_suite() {
   local name="$1" sanitize="$2"
   local build="$build_root/$name"
   echo "== C++ tests ($name) =="
-  cmake -S "$root/cpptest" -B "$build" -DMESOS_SCHED_LIB_DIR="$lib_dir" \
+  cmake -S "$root/cpptest" -B "$build" -DCMAKE_PREFIX_PATH="$prefix" -DMESOS_LOCAL_BIN="$mesos_local" \
     -DMESOS_SCHED_SANITIZE="$sanitize" -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build "$build" --parallel 2 >/dev/null
   ctest --test-dir "$build" --output-on-failure --timeout 300
@@ -42,7 +43,7 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" run_suite asan ad
 echo "== C++ tests (valgrind memcheck) =="
 failed=0
 for test in test_lifecycle test_calls "test_framework local" \
-  "test_framework --failover $lib_dir/mesos-local"; do
+  "test_framework --failover $mesos_local"; do
   set -- $test
   log="$build_root/plain/$1.valgrind.log"
   if valgrind -q --leak-check=full --show-possibly-lost=no --show-reachable=no \

@@ -231,19 +231,24 @@ fails_with "find_package, partial install" "libmesos_sched.a is missing" \
   cmake -S "$consumer" -B "$work/consumer-partial" -DCMAKE_PREFIX_PATH="$work/partial" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
 
 if [ -e "$root/cpp/CMakeLists.txt" ]; then
-  # Hide protoc alone (its directory), then every protobuf piece under /usr.
+  # Hide protoc alone (its directories), then every protobuf piece: CMake's find_* calls
+  # skip the ignored directories. The tools the build needs are named explicitly.
+  tools=(-DCMAKE_C_COMPILER="$(command -v cc)" -DCMAKE_MAKE_PROGRAM="$(command -v make)"
+         -DCARGO="$(command -v cargo)" -DRUSTC="$(command -v rustc)")
+  hide_protoc=(-DCMAKE_IGNORE_PATH="/usr/bin;/bin")
+  hide_protobuf=(-DCMAKE_IGNORE_PREFIX_PATH=/usr
+                 -DCMAKE_IGNORE_PATH="/usr/bin;/bin;/usr/include;/usr/lib;/usr/lib/x86_64-linux-gnu;/lib;/lib/x86_64-linux-gnu")
   no_protoc_prefix="$work/prefix-no-protoc"
-  fails_with "missing protoc, MESOS_SCHED_CPP=ON" "protoc" \
+  fails_with "missing protoc, MESOS_SCHED_CPP=ON" "MESOS_SCHED_CPP=ON but protoc (" \
     cmake -S "$root" -B "$work/build-no-protoc-on" -DCMAKE_INSTALL_PREFIX="$no_protoc_prefix" \
-    -DMESOS_SCHED_CPP=ON -DCMAKE_IGNORE_PATH=/usr/bin -DCMAKE_C_COMPILER=/usr/bin/cc
+    -DMESOS_SCHED_CPP=ON "${tools[@]}" "${hide_protoc[@]}"
   run_logged configure-no-protoc cmake -S "$root" -B "$work/build-no-protoc" -DCMAKE_INSTALL_PREFIX="$no_protoc_prefix" \
-    -DCMAKE_IGNORE_PATH=/usr/bin -DCMAKE_C_COMPILER=/usr/bin/cc
+    "${tools[@]}" "${hide_protoc[@]}"
   flat <"$work/configure-no-protoc.log" | grep -qF "not built: protoc (" || fail "no message naming protoc"
   if flat <"$work/configure-no-protoc.log" | grep -qF "libprotobuf and its headers"; then fail "libprotobuf named missing"; fi
   run_logged configure-no-protobuf cmake -S "$root" -B "$work/build-no-protobuf" -DCMAKE_INSTALL_PREFIX="$work/prefix-no-protobuf" \
-    -DCMAKE_IGNORE_PREFIX_PATH=/usr -DCMAKE_IGNORE_PATH="/usr/bin;/usr/include;/usr/lib/x86_64-linux-gnu;/usr/lib" \
-    -DCMAKE_C_COMPILER=/usr/bin/cc
-  flat <"$work/configure-no-protobuf.log" | grep -qF "libprotobuf and its headers" || fail "no message naming libprotobuf"
+    "${tools[@]}" "${hide_protobuf[@]}"
+  flat <"$work/configure-no-protobuf.log" | grep -qF "libprotobuf and its headers (" || fail "no message naming libprotobuf"
   ok "missing protoc / libprotobuf: a warning naming each (and an error with MESOS_SCHED_CPP=ON)"
   run_logged build-no-protoc cmake --build "$work/build-no-protoc"
   run_logged install-no-protoc cmake --install "$work/build-no-protoc"
