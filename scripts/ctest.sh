@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds libmesos_sched.so (cargo, debug) and runs the C tests in ctest/ three ways:
+# Builds and installs libmesos_sched (cargo debug build, scripts/stage-install.sh into
+# target/stage/dev) and runs the C tests, built against that install, in ctest/ three ways:
 # plain; built with AddressSanitizer (memory errors, leak detection on); and the plain
 # binaries under valgrind memcheck (LSan scans stacks conservatively and can miss a
 # leaked handle; valgrind reports it). Fails on any test failure, memory error or
@@ -18,16 +19,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+prefix="$(bash "$root/scripts/stage-install.sh")"
 # test_zk_failover runs the mesos-local binary (and needs MESOS_SCHED_TEST_ZK).
-cargo build --lib --bin mesos-local
-lib_dir="$root/target/debug"
+export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$prefix/bin/mesos-local}"
 build_root="$root/target/ctest"
 
 run_suite() {
   local name="$1" sanitize="$2"
   local build="$build_root/$name"
   echo "== C tests ($name) =="
-  cmake -S "$root/ctest" -B "$build" -DMESOS_SCHED_LIB_DIR="$lib_dir" \
+  cmake -S "$root/ctest" -B "$build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DMESOS_SCHED_SANITIZE="$sanitize" -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build "$build" --parallel 2 >/dev/null
   ctest --test-dir "$build" --output-on-failure --timeout 300

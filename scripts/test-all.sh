@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of mesos-sched on a fresh machine: installs what the tests need (apt:
-# cmake, valgrind, zookeeper, ghc + libghc packages; pip packages into a venv; cargo-fuzz),
+# cmake, valgrind, protobuf, zookeeper, ghc + libghc packages; pip packages into a venv; cargo-fuzz),
 # then the Rust, C, ZooKeeper, Python, Haskell and fuzz suites.
 # Exit status 0 only when every step passed; a failed step does not stop the others.
 set -uo pipefail
@@ -34,7 +34,9 @@ step "clippy" cargo clippy --all-targets -- -D warnings
 step "zookeeper server" start_zookeeper
 step "rust tests (unit, integration, ABI, header drift, symbols, zk)" cargo test --all-targets --no-fail-fast
 step "C tests (plain, AddressSanitizer, valgrind)" bash scripts/ctest.sh
+step "C++ API tests (plain, AddressSanitizer, valgrind)" bash scripts/cpptest.sh
 step "C example framework against local" bash scripts/run-example.sh
+step "install (cmake --install; pkg-config, CMake and pip consumers)" bash scripts/install-test.sh
 step "python binding" bash bindings/python/run_tests.sh
 step "haskell binding" bash bindings/haskell/run_tests.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30

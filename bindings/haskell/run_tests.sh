@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds and runs the Haskell binding's test suite (codec, Rust interop, end to end
 # against mesos-local). On a fresh Debian machine it first installs GHC and the needed
-# libghc packages with apt, and builds the Rust library and mesos-local when missing.
+# libghc packages with apt. Builds and installs the library and mesos-local into
+# target/stage/dev (scripts/stage-install.sh) and links through its mesos_sched.pc.
 #
 # Environment:
-#   MESOS_SCHED_LIBRARY_DIR  directory of libmesos_sched.so (default: <repo>/target/debug)
-#   MESOS_LOCAL_BIN          the mesos-local binary (default: <repo>/target/debug/mesos-local)
+#   MESOS_SCHED_LIBRARY_DIR  a directory with libmesos_sched.so and .so.0 to link instead
+#                            (no pkg-config, no build)
+#   MESOS_LOCAL_BIN          the mesos-local binary (default: the staged one, or
+#                            <repo>/target/debug/mesos-local with MESOS_SCHED_LIBRARY_DIR)
 #   HSPEC_ARGS               extra arguments for the suite (e.g. --match "wire codec")
 # Exit code: the suite's (non-zero as well when a build step fails).
 set -euo pipefail
@@ -32,31 +35,31 @@ if [ "$need_apt" = 1 ]; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
 fi
 
-lib_dir="${MESOS_SCHED_LIBRARY_DIR:-$root/target/debug}"
-export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$root/target/debug/mesos-local}"
-if [ ! -e "$lib_dir/libmesos_sched.so" ] || [ ! -x "$MESOS_LOCAL_BIN" ]; then
-  if [ -n "${MESOS_SCHED_LIBRARY_DIR:-}" ] && [ ! -e "$lib_dir/libmesos_sched.so" ]; then
-    echo "run_tests.sh: no libmesos_sched.so in MESOS_SCHED_LIBRARY_DIR=$lib_dir" >&2
+if [ -n "${MESOS_SCHED_LIBRARY_DIR:-}" ]; then
+  # A given library directory (with libmesos_sched.so and libmesos_sched.so.0): linked
+  # directly, the cabal flag pkg-config off.
+  if [ ! -e "$MESOS_SCHED_LIBRARY_DIR/libmesos_sched.so" ] || [ ! -e "$MESOS_SCHED_LIBRARY_DIR/libmesos_sched.so.0" ]; then
+    echo "run_tests.sh: no libmesos_sched.so and libmesos_sched.so.0 in MESOS_SCHED_LIBRARY_DIR=$MESOS_SCHED_LIBRARY_DIR" >&2
     exit 2
   fi
-  echo "run_tests.sh: building the Rust library and mesos-local (cargo build)" >&2
-  (cd "$root" && cargo build --lib --bin mesos-local)
-fi
-lib_dir="$(cd "$lib_dir" && pwd)"
-# The library's soname is libmesos_sched.so.0, which cargo does not create next to
-# libmesos_sched.so: link and load through a directory that has both names.
-if [ ! -e "$lib_dir/libmesos_sched.so.0" ]; then
-  mkdir -p "$here/dist/lib"
-  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so"
-  ln -sf "$lib_dir/libmesos_sched.so" "$here/dist/lib/libmesos_sched.so.0"
-  lib_dir="$here/dist/lib"
+  lib_dir="$(cd "$MESOS_SCHED_LIBRARY_DIR" && pwd)"
+  export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$root/target/debug/mesos-local}"
+  link_flags=(--flags=-pkg-config --extra-lib-dirs="$lib_dir")
+else
+  # The library installed (debug build) into target/stage/dev, found through its
+  # pkg-config file as an installed library is.
+  prefix="$(bash "$root/scripts/stage-install.sh")"
+  lib_dir="$prefix/lib"
+  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  export MESOS_LOCAL_BIN="${MESOS_LOCAL_BIN:-$prefix/bin/mesos-local}"
+  link_flags=()
 fi
 
 # Plain Cabal through Setup.hs: no Hackage, no package index, only the global
 # package database that Debian's libghc-* packages fill.
 build_dir="$here/dist"
-runghc Setup.hs configure --builddir="$build_dir" --enable-tests \
-  --extra-lib-dirs="$lib_dir" --ghc-options="-optl-Wl,-rpath,$lib_dir" >/dev/null
+runghc Setup.hs configure --builddir="$build_dir" --enable-tests "${link_flags[@]}" \
+  --ghc-options="-optl-Wl,-rpath,$lib_dir" >/dev/null
 runghc Setup.hs build --builddir="$build_dir"
 # Every export of every module is documented.
 haddock_log="$build_dir/haddock.log"

@@ -4,8 +4,9 @@ The library is searched, in order, at:
 
 1. the path in the ``MESOS_SCHED_LIBRARY`` environment variable (if set, nothing else
    is tried: a wrong path is an error, not a silent fallback);
-2. a copy bundled in this package (``mesos_sched/_lib/libmesos_sched.so[.0]``, as a
-   wheel may ship it);
+2. a copy bundled in this package, as ``pip install``/``pip wheel`` build it
+   (``mesos_sched/_lib/libmesos_sched.so[.0]``, or ``libmesos_sched.<suffix>.so`` when
+   setuptools-rust named it);
 3. the system's library path (``ctypes.util.find_library("mesos_sched")``, then
    ``libmesos_sched.so.0`` and ``libmesos_sched.so`` through the dynamic loader).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import os
 import sys
 import threading
@@ -169,6 +171,9 @@ def candidates() -> List[str]:
     found: List[str] = []
     bundle_dir = os.path.join(_package_dir(), "_lib")
     found.extend(os.path.join(bundle_dir, name) for name in _BUNDLED_NAMES)
+    # setuptools-rust gives the library an extension-module suffix
+    # (libmesos_sched.cpython-311-x86_64-linux-gnu.so); the wheel serves any Python 3.
+    found.extend(sorted(glob.glob(os.path.join(bundle_dir, "libmesos_sched.*.so"))))
     system = ctypes.util.find_library("mesos_sched")
     if system:
         found.append(system)
