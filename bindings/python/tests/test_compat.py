@@ -103,12 +103,19 @@ def test_example_framework_runs_unchanged(mesos_local: Any, tmp_path: Any) -> No
     assert result.stdout.count("is in state TASK_FINISHED") == 4, result.stdout
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_run_stops_cleanly(mesos_local: Any, tmp_path: Any) -> None:
     child = subprocess.Popen(
         [PYTHON, EXAMPLE, mesos_local.master, "--tasks", "1", "--command", "sleep 600",
          "--failover-timeout", "3600"],
         cwd=str(tmp_path),
         env=python_env(),
+        # The default disposition, whatever this process inherited: a child started
+        # with SIGINT ignored would keep ignoring it and never see Ctrl-C.
+        preexec_fn=_default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
