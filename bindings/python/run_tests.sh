@@ -36,7 +36,8 @@ setup_venv() {
   if [ ! -x "$dir/bin/python" ]; then
     "$python" -m venv "$dir"
   fi
-  "${pip[@]}" "pytest>=7" "pytest-timeout>=2"
+  # mypy: tests/test_typing.py checks the shipped type information.
+  "${pip[@]}" "pytest>=7" "pytest-timeout>=2" "mypy>=1.5"
   # Reinstall the package itself each run so the tests see the current sources.
   "${pip[@]}" --force-reinstall --no-deps "$here"
   "${pip[@]}" --upgrade "$protobuf"

@@ -201,3 +201,80 @@ def test_the_startup_hook_is_cheap(tmp_path: Any) -> None:
         children.append(line.strip())
     assert children == [], children
 
+
+def test_legacy_driver_modules_since_mesos_1_0(tmp_path: Any) -> None:
+    result = run_python(
+        """
+        import inspect
+        import mesos.executor
+        import mesos.native
+        import mesos.scheduler
+        from mesos.interface import mesos_pb2
+        assert mesos.native.MesosSchedulerDriver is mesos.scheduler.MesosSchedulerDriver
+        assert mesos.native.MesosExecutorDriver is mesos.executor.MesosExecutorDriver
+        print(list(inspect.signature(mesos.scheduler.MesosSchedulerDriver).parameters))
+        try:
+            mesos.executor.MesosExecutorDriver(object())
+        except NotImplementedError as err:
+            print("executor:", err)
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    signature, executor = result.stdout.strip().split("\n")
+    # The legacy positional parameters, in the legacy order, then this package's extras.
+    assert signature == str(
+        ["scheduler", "framework", "master", "implicitAcknowledgements", "credential",
+         "suppressedRoles", "messages", "options"]
+    )
+    assert executor.startswith("executor: mesos.executor.MesosExecutorDriver is not provided yet")
+
+
+def test_help_shows_the_legacy_constructor_parameters(tmp_path: Any) -> None:
+    result = run_python(
+        """
+        import pydoc
+        import mesos.native
+        print(pydoc.render_doc(mesos.native.MesosSchedulerDriver, renderer=pydoc.plaintext))
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    constructor = re.search(r"__init__\((.*?)\)", result.stdout.replace("\n", " "))
+    assert constructor, result.stdout[:2000]
+    for name in ("scheduler", "framework", "master", "implicitAcknowledgements", "credential"):
+        assert name in constructor.group(1), constructor.group(1)
+    assert "*args" not in constructor.group(1)
+
+
+def test_mesos_scheduler_driver_delivers_v0_messages(mesos_local: Any, drivers: List[Any]) -> None:
+    import mesos.scheduler
+    from mesos.interface import mesos_pb2 as v0
+
+    recorder = Recorder()
+    framework = v0.FrameworkInfo(user="", name="mesos.scheduler")
+    driver = mesos.scheduler.MesosSchedulerDriver(recorder, framework, mesos_local.master)
+    drivers.append(driver)
+    assert driver.start() == mesos_sched.DRIVER_RUNNING
+    framework_id, master_info = recorder.wait_for("registered")
+    assert isinstance(framework_id, v0.FrameworkID) and framework_id.value
+    assert isinstance(master_info, v0.MasterInfo)
+
+
+def test_dir_lists_the_lazy_names(tmp_path: Any) -> None:
+    result = run_python(
+        """
+        import sys
+        import mesos_sched
+        names = dir(mesos_sched)
+        # Listed before they are loaded, and each one resolves.
+        assert "mesos_sched.driver" not in sys.modules
+        missing = [n for n in mesos_sched.__all__ if n not in names]
+        assert not missing, missing
+        assert all(getattr(mesos_sched, n) is not None for n in mesos_sched.__all__)
+        print("ok")
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
