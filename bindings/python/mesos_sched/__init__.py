@@ -14,7 +14,7 @@ first use of the names that need them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from ._status import (
     DRIVER_ABORTED,
@@ -68,3 +68,8 @@ def __getattr__(name: str) -> Any:
 
         return MessageFamily
     raise AttributeError("module 'mesos_sched' has no attribute %r" % name)
+
+
+def __dir__() -> List[str]:
+    # The lazily loaded names too, so that dir() and completion list them.
+    return sorted(set(globals()) | set(__all__))

@@ -9,7 +9,7 @@ family the driver was built with.
 from __future__ import annotations
 
 import types
-from typing import Any, Iterable, List, Optional, Sequence, Union
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["MessageFamily", "resolve_family"]
 
@@ -94,6 +94,11 @@ def _describe(obj: Any) -> str:
     return type(obj).__name__
 
 
+def _short(full_name: str) -> str:
+    """``mesos.v1.Offer.Operation`` -> ``Operation``: how messages name the expected type."""
+    return full_name.rsplit(".", 1)[-1]
+
+
 def _a(name: str) -> str:
     return ("an " if name[:1] in "AEIOU" else "a ") + name
 
@@ -101,24 +106,25 @@ def _a(name: str) -> str:
 def to_bytes(obj: Any, what: str, expected: Sequence[str]) -> bytes:
     """Serializes one message argument; TypeError/ValueError with the argument named.
 
-    ``expected`` are the accepted message type names (v1 and v0 spellings); an object
-    that says it is another message type (``DESCRIPTOR.name``) is refused, one without
-    a descriptor is trusted.
+    ``expected`` are the accepted full message type names (v1 first, then the v0
+    twins); an object that says it is another message type (``DESCRIPTOR.full_name``,
+    so a ``mesos.v1.scheduler.Call.Request`` is no ``mesos.v1.Request``) is refused,
+    one without a descriptor is trusted.
     """
     serialize = getattr(obj, "SerializeToString", None)
     if serialize is None or not callable(serialize) or isinstance(obj, type):
         raise TypeError(
             "%s must be %s message (an object with SerializeToString()), not %s"
-            % (what, _a(expected[0]), _describe(obj))
+            % (what, _a(_short(expected[0])), _describe(obj))
         )
     descriptor = getattr(obj, "DESCRIPTOR", None)
-    type_name = getattr(descriptor, "name", None)
+    type_name = getattr(descriptor, "full_name", None)
     if isinstance(type_name, str) and type_name not in expected:
-        raise TypeError("%s must be %s message, not %s" % (what, _a(expected[0]), _a(type_name)))
+        raise TypeError("%s must be %s message, not %s" % (what, _a(_short(expected[0])), _a(type_name)))
     try:
         data = serialize()
     except Exception as err:  # protobuf's EncodeError: required fields missing
-        raise ValueError("%s (%s) cannot be serialized: %s" % (what, expected[0], err)) from err
+        raise ValueError("%s (%s) cannot be serialized: %s" % (what, _short(expected[0]), err)) from err
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(
             "%s.SerializeToString() returned %s, not bytes" % (what, _describe(data))
@@ -142,13 +148,13 @@ def message_list(
         return [to_bytes(objs, what, expected)]
     if isinstance(objs, (str, bytes, bytearray)) or _is_message(objs) or objs is None:
         raise TypeError(
-            "%s must be a list of %s messages, not %s" % (what, expected[0], _describe(objs))
+            "%s must be a list of %s messages, not %s" % (what, _short(expected[0]), _describe(objs))
         )
     try:
         items = list(objs)
     except TypeError:
         raise TypeError(
-            "%s must be a list of %s messages, not %s" % (what, expected[0], _describe(objs))
+            "%s must be a list of %s messages, not %s" % (what, _short(expected[0]), _describe(objs))
         ) from None
     return [to_bytes(item, "%s[%d]" % (what, i), expected) for i, item in enumerate(items)]
 
@@ -199,16 +205,22 @@ def data_bytes(value: Any, what: str) -> bytes:
     raise TypeError("%s must be bytes, not %s" % (what, _describe(value)))
 
 
-# Accepted type names per argument: v1 name first (used in messages), then v0 aliases.
-FRAMEWORK_INFO = ("FrameworkInfo",)
-CREDENTIAL = ("Credential",)
-OFFER_ID = ("OfferID",)
-TASK_INFO = ("TaskInfo",)
-TASK_ID = ("TaskID",)
-TASK_STATUS = ("TaskStatus",)
-FILTERS = ("Filters",)
-REQUEST = ("Request",)
-OPERATION = ("Operation",)
-EXECUTOR_ID = ("ExecutorID",)
-AGENT_ID = ("AgentID", "SlaveID")
-OFFER_CONSTRAINTS = ("OfferConstraints",)
+def _twins(name: str, v0_name: str = "", package: str = "") -> Tuple[str, str]:
+    """The v1 full name of a message and its v0 twin (``mesos.v1.X``, ``mesos.X``)."""
+    scope = "mesos.v1" + package
+    return ("%s.%s" % (scope, name), "mesos%s.%s" % (package, v0_name or name))
+
+
+# Accepted full type names per argument: the v1 name first (used in messages).
+FRAMEWORK_INFO = _twins("FrameworkInfo")
+CREDENTIAL = _twins("Credential")
+OFFER_ID = _twins("OfferID")
+TASK_INFO = _twins("TaskInfo")
+TASK_ID = _twins("TaskID")
+TASK_STATUS = _twins("TaskStatus")
+FILTERS = _twins("Filters")
+REQUEST = _twins("Request")
+OPERATION = _twins("Offer.Operation")
+EXECUTOR_ID = _twins("ExecutorID")
+AGENT_ID = _twins("AgentID", "SlaveID")
+OFFER_CONSTRAINTS = _twins("OfferConstraints", package=".scheduler")

@@ -14,6 +14,10 @@ Threading model
 * ``join()``/``run()`` on the main thread wait on a helper thread, so Ctrl-C is
   delivered: the driver is stopped (``stop()``, failover per ``interrupt_failover``),
   joined, and the KeyboardInterrupt re-raised.
+* Shutdown in any order is safe for a callback still running: the library's join
+  returns, and its free returns, only after that callback has returned, and the handle
+  stays valid until free has returned, so the callback's driver calls return the
+  stopped/aborted status (as mesos.native's did) instead of failing.
 """
 
 from __future__ import annotations
@@ -208,12 +212,11 @@ class MesosSchedulerDriver(SchedulerDriver):
         self._scheduler = scheduler
         self._family = m.resolve_family(messages)
         self._implicit_acks = bool(implicitAcknowledgements)
-        # Idents of the library threads that ran our callbacks (one dispatcher thread),
-        # and whether one is running now (join waits for it to finish).
+        # Idents of the library threads that ran our callbacks (one dispatcher thread).
         self._callback_threads: Set[int] = set()
-        self._callback_running = False
-        self._callback_done = threading.Condition()
-        self._state_lock = threading.Lock()
+        # Set once a free has begun: only a finishing callback may still use the handle.
+        self._freeing = False
+        self._free_lock = threading.Lock()
         self._vtable, self._thunks = self._build_vtable()
 
         handle = ctypes.c_void_p()
@@ -250,9 +253,12 @@ class MesosSchedulerDriver(SchedulerDriver):
         return int(status)
 
     def _live_handle(self, call: str) -> int:
-        if not self._handle:
+        handle = self._handle
+        # A callback finishing while the handle is freed may still call: the library
+        # answers it with the stopped/aborted status. Any other thread must not.
+        if not handle or (self._freeing and not self._in_own_callback()):
             raise RuntimeError("%s: the driver has been freed" % call)
-        return self._handle
+        return handle
 
     def _set_option(self, key: bytes, value: bytes) -> None:
         handle = self._live_handle("set option")
@@ -280,17 +286,12 @@ class MesosSchedulerDriver(SchedulerDriver):
             if driver is None:
                 return
             driver._callback_threads.add(threading.get_ident())
-            driver._callback_running = True
             try:
                 method = getattr(driver._scheduler, method_name, None)
                 if method is not None:
                     method(driver, *build_args())
             except BaseException:  # noqa: BLE001 - nothing may unwind into the library
                 driver._callback_failed(method_name)
-            finally:
-                with driver._callback_done:
-                    driver._callback_running = False
-                    driver._callback_done.notify_all()
 
         def one_message(method_name: str, message_type: str) -> Callable[..., None]:
             """A callback passing on one message of the family's ``message_type``."""
@@ -451,12 +452,8 @@ class MesosSchedulerDriver(SchedulerDriver):
         handle = self._live_handle("join")
         if self._in_own_callback():
             return self._check("join", self._lib.mesos_sched_driver_join(handle))
+        # The library's join returns only after a callback in progress has returned.
         status = self._blocking_join(handle)
-        # stop() called inside a callback releases join at once; let that callback
-        # finish first, so the caller sees what it did (and may exit the process).
-        with self._callback_done:
-            while self._callback_running:
-                self._callback_done.wait(0.5)
         if status in (DRIVER_STOPPED, DRIVER_ABORTED):
             _release(self)
         return status
@@ -607,13 +604,18 @@ class MesosSchedulerDriver(SchedulerDriver):
     # ------------------------------------------------------------------ teardown
 
     def _free(self) -> None:
-        handle, self._handle = self._handle, None
-        if not handle:
-            return
+        """Frees the handle once; it stays set until the library's free has returned,
+        which is after a callback in progress has returned."""
+        with self._free_lock:
+            handle = self._handle
+            if not handle or self._freeing:
+                return
+            self._freeing = True
         _with_handle.discard(self)
         if self._in_own_callback():
-            # The library cannot join its own dispatcher thread from inside a callback:
-            # free on another thread, keeping the thunks alive until that is done.
+            # Only __del__ frees here (the last reference dropped in a callback, which has
+            # returned by then). The library cannot join its own dispatcher thread from
+            # it: free on another thread, keeping the thunks alive until that is done.
             lib = self._lib
             keep_alive = [(self._vtable, self._thunks)]
 
@@ -630,6 +632,7 @@ class MesosSchedulerDriver(SchedulerDriver):
             freeing.start()
             return
         self._lib.mesos_sched_driver_free(handle)
+        self._handle = None
 
     def __del__(self) -> None:
         try:

@@ -103,12 +103,19 @@ def test_example_framework_runs_unchanged(mesos_local: Any, tmp_path: Any) -> No
     assert result.stdout.count("is in state TASK_FINISHED") == 4, result.stdout
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_run_stops_cleanly(mesos_local: Any, tmp_path: Any) -> None:
     child = subprocess.Popen(
         [PYTHON, EXAMPLE, mesos_local.master, "--tasks", "1", "--command", "sleep 600",
          "--failover-timeout", "3600"],
         cwd=str(tmp_path),
         env=python_env(),
+        # The default disposition, whatever this process inherited: a child started
+        # with SIGINT ignored would keep ignoring it and never see Ctrl-C.
+        preexec_fn=_default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -165,13 +172,109 @@ def test_messages_family_module(mesos_local: Any, drivers: List[Any]) -> None:
 
 def test_the_startup_hook_is_cheap(tmp_path: Any) -> None:
     """The .pth line runs at every interpreter start: it loads one tiny module only."""
+    result = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", textwrap.dedent(
+            """
+            import sys
+            print(sorted(m for m in ("_mesos_sched_compat", "mesos_sched", "ctypes",
+                                     "google.protobuf", "typing") if m in sys.modules))
+            """
+        )],
+        cwd=str(tmp_path),
+        env=python_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['_mesos_sched_compat']"
+    # -X importtime lists a module's own imports just before it, indented deeper; other
+    # .pth files (e.g. old protobuf's namespace one) may import what they like.
+    lines = [line.split("|")[-1] for line in result.stderr.splitlines() if line.startswith("import time:")]
+    names = [line.strip() for line in lines]
+    hook = names.index("_mesos_sched_compat")
+    depth = len(lines[hook]) - len(lines[hook].lstrip())
+    children = []
+    for line in reversed(lines[:hook]):
+        if len(line) - len(line.lstrip()) <= depth:
+            break
+        children.append(line.strip())
+    assert children == [], children
+
+
+def test_legacy_driver_modules_since_mesos_1_0(tmp_path: Any) -> None:
     result = run_python(
         """
-        import sys
-        print(sorted(m for m in ("_mesos_sched_compat", "mesos_sched", "ctypes", "google.protobuf",
-                                 "typing", "importlib.util") if m in sys.modules))
+        import inspect
+        import mesos.executor
+        import mesos.native
+        import mesos.scheduler
+        from mesos.interface import mesos_pb2
+        assert mesos.native.MesosSchedulerDriver is mesos.scheduler.MesosSchedulerDriver
+        assert mesos.native.MesosExecutorDriver is mesos.executor.MesosExecutorDriver
+        print(list(inspect.signature(mesos.scheduler.MesosSchedulerDriver).parameters))
+        try:
+            mesos.executor.MesosExecutorDriver(object())
+        except NotImplementedError as err:
+            print("executor:", err)
         """,
         cwd=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['_mesos_sched_compat']"
+    signature, executor = result.stdout.strip().split("\n")
+    # The legacy positional parameters, in the legacy order, then this package's extras.
+    assert signature == str(
+        ["scheduler", "framework", "master", "implicitAcknowledgements", "credential",
+         "suppressedRoles", "messages", "options"]
+    )
+    assert executor.startswith("executor: mesos.executor.MesosExecutorDriver is not provided yet")
+
+
+def test_help_shows_the_legacy_constructor_parameters(tmp_path: Any) -> None:
+    result = run_python(
+        """
+        import pydoc
+        import mesos.native
+        print(pydoc.render_doc(mesos.native.MesosSchedulerDriver, renderer=pydoc.plaintext))
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    constructor = re.search(r"__init__\((.*?)\)", result.stdout.replace("\n", " "))
+    assert constructor, result.stdout[:2000]
+    for name in ("scheduler", "framework", "master", "implicitAcknowledgements", "credential"):
+        assert name in constructor.group(1), constructor.group(1)
+    assert "*args" not in constructor.group(1)
+
+
+def test_mesos_scheduler_driver_delivers_v0_messages(mesos_local: Any, drivers: List[Any]) -> None:
+    import mesos.scheduler
+    from mesos.interface import mesos_pb2 as v0
+
+    recorder = Recorder()
+    framework = v0.FrameworkInfo(user="", name="mesos.scheduler")
+    driver = mesos.scheduler.MesosSchedulerDriver(recorder, framework, mesos_local.master)
+    drivers.append(driver)
+    assert driver.start() == mesos_sched.DRIVER_RUNNING
+    framework_id, master_info = recorder.wait_for("registered")
+    assert isinstance(framework_id, v0.FrameworkID) and framework_id.value
+    assert isinstance(master_info, v0.MasterInfo)
+
+
+def test_dir_lists_the_lazy_names(tmp_path: Any) -> None:
+    result = run_python(
+        """
+        import sys
+        import mesos_sched
+        names = dir(mesos_sched)
+        # Listed before they are loaded, and each one resolves.
+        assert "mesos_sched.driver" not in sys.modules
+        missing = [n for n in mesos_sched.__all__ if n not in names]
+        assert not missing, missing
+        assert all(getattr(mesos_sched, n) is not None for n in mesos_sched.__all__)
+        print("ok")
+        """,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -429,6 +429,9 @@ def test_keyboard_interrupt_during_join_stops_the_driver(mesos_local: Any, recor
     driver = make_driver(recorder, mesos_local, drivers)
     driver.start()
     recorder.wait_for("registered")
+    # Python raises KeyboardInterrupt only with its own handler installed, which it does
+    # not do at startup when the parent ignored SIGINT (e.g. a background job).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -436,4 +439,5 @@ def test_keyboard_interrupt_during_join_stops_the_driver(mesos_local: Any, recor
             driver.join()
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert driver.status == mesos_sched.DRIVER_STOPPED

@@ -33,7 +33,7 @@ def test_constructor_type_errors() -> None:
         MesosSchedulerDriver(None, framework_info(), UNUSED_MASTER)
     with pytest.raises(TypeError, match=r"framework must be a FrameworkInfo message.*dict"):
         MesosSchedulerDriver(Scheduler(), {"user": "", "name": "x"}, UNUSED_MASTER)
-    with pytest.raises(TypeError, match="framework must be a FrameworkInfo message, not a TaskInfo"):
+    with pytest.raises(TypeError, match="framework must be a FrameworkInfo message, not a mesos.v1.TaskInfo"):
         MesosSchedulerDriver(Scheduler(), mesos_pb2.TaskInfo(), UNUSED_MASTER)
     with pytest.raises(TypeError, match="master must be a string"):
         MesosSchedulerDriver(Scheduler(), framework_info(), 5050)
@@ -102,13 +102,13 @@ def test_method_type_errors(idle_driver: MesosSchedulerDriver) -> None:
         idle_driver.launchTasks(offer_id(), task)
     with pytest.raises(TypeError, match=r"offerIds\[0\] must be an OfferID message .*int"):
         idle_driver.launchTasks([1], [task])
-    with pytest.raises(TypeError, match=r"tasks\[1\] must be a TaskInfo message, not an OfferID"):
+    with pytest.raises(TypeError, match=r"tasks\[1\] must be a TaskInfo message, not a mesos\.v1\.OfferID"):
         idle_driver.launchTasks(offer_id(), [task, offer_id()])
     with pytest.raises(TypeError, match="filters must be a Filters message"):
         idle_driver.launchTasks(offer_id(), [task], {"refuse_seconds": 1})
     with pytest.raises(TypeError, match="taskId must be a TaskID message"):
         idle_driver.killTask("t")
-    with pytest.raises(TypeError, match="offerId must be an OfferID message, not a TaskID"):
+    with pytest.raises(TypeError, match="offerId must be an OfferID message, not a mesos.v1.TaskID"):
         idle_driver.declineOffer(mesos_pb2.TaskID(value="x"))
     with pytest.raises(TypeError, match="roles must be a list of strings, not a single str"):
         idle_driver.reviveOffers("role")
@@ -130,6 +130,26 @@ def test_method_type_errors(idle_driver: MesosSchedulerDriver) -> None:
         idle_driver.stop("no")
     with pytest.raises(TypeError, match="frameworkInfo must be a FrameworkInfo"):
         idle_driver.updateFramework(task, [])
+
+
+def test_type_checks_compare_full_names(idle_driver: MesosSchedulerDriver) -> None:
+    from mesos_sched.v0 import mesos_pb2 as v0
+    from mesos_sched.v1.scheduler import scheduler_pb2
+
+    # Same short name, other message: refused, however alike they are.
+    nested = scheduler_pb2.Call.Request()
+    assert nested.DESCRIPTOR.name == mesos_pb2.Request.DESCRIPTOR.name
+    with pytest.raises(TypeError, match=r"requests\[0\] must be a Request message, not a mesos\.v1\.scheduler\.Call\.Request"):
+        idle_driver.requestResources([nested])
+    with pytest.raises(TypeError, match=r"must be an AgentID message, not a mesos\.v1\.scheduler\.Call\.Accept"):
+        idle_driver.sendFrameworkMessage(mesos_pb2.ExecutorID(value="e"), scheduler_pb2.Call.Accept(), b"")
+    # The v1 and v0 twins are both accepted (the status of a driver not started).
+    assert idle_driver.requestResources([mesos_pb2.Request(), v0.Request()]) == mesos_sched.DRIVER_NOT_STARTED
+    assert idle_driver.declineOffer(v0.OfferID(value="o")) == mesos_sched.DRIVER_NOT_STARTED
+    assert (
+        idle_driver.sendFrameworkMessage(v0.ExecutorID(value="e"), v0.SlaveID(value="a"), b"")
+        == mesos_sched.DRIVER_NOT_STARTED
+    )
 
 
 def test_method_value_errors(idle_driver: MesosSchedulerDriver) -> None:
