@@ -22,6 +22,11 @@
 --
 -- Decoding skips every field a record does not model, so messages from newer
 -- masters decode. Re-encoding a decoded record writes only the modelled fields.
+-- Every other field of the public Mesos API stays reachable as raw protobuf:
+-- 'RawMessage' decodes any message into its fields, 'withRawFields' adds
+-- fields to a record's encoding (e.g. a TaskInfo's @kill_policy@ = 12), and
+-- 'OfferOperationRaw' sends such bytes through
+-- 'System.Mesos.Scheduler.acceptOffers'.
 module System.Mesos.Types (
   -- * Core Framework & Executor types
   -- ** Masters & Slaves
@@ -89,7 +94,11 @@ module System.Mesos.Types (
   -- * Protobuf encoding
   Message,
   encodeMessage,
-  decodeMessage
+  decodeMessage,
+  -- ** Fields beyond the records
+  RawMessage(..),
+  withRawFields,
+  WireValue(..)
 ) where
 
 import           Data.ByteString               (ByteString)
@@ -247,30 +256,35 @@ instance Enum TaskStatusReason where
 -- | Mount mode of a 'Volume'.
 data Mode = ReadWrite -- ^ Mount the volume in R/W mode
           | ReadOnly  -- ^ Mount the volume as read-only
+          | UnknownMode !Int -- ^ A mode number this package does not know.
   deriving (Show, Eq)
 
--- | RW = 1, RO = 2 (any other number reads as 'ReadWrite').
+-- | RW = 1, RO = 2; 'toEnum' is total.
 instance Enum Mode where
   fromEnum ReadWrite = 1
   fromEnum ReadOnly = 2
+  fromEnum (UnknownMode n) = n
+  toEnum 1 = ReadWrite
   toEnum 2 = ReadOnly
-  toEnum _ = ReadWrite
+  toEnum n = UnknownMode n
 
 -- | Who may discover a service (see 'DiscoveryInfo').
 data Visibility = VisibilityFramework
                 | VisibilityCluster
                 | VisibilityExternal
+                | UnknownVisibility !Int -- ^ A visibility number this package does not know.
                 deriving (Show, Eq)
 
--- | FRAMEWORK = 0, CLUSTER = 1, EXTERNAL = 2 (any other number reads as
--- 'VisibilityExternal', the least restrictive).
+-- | FRAMEWORK = 0, CLUSTER = 1, EXTERNAL = 2; 'toEnum' is total.
 instance Enum Visibility where
   fromEnum VisibilityFramework = 0
   fromEnum VisibilityCluster = 1
   fromEnum VisibilityExternal = 2
+  fromEnum (UnknownVisibility n) = n
   toEnum 0 = VisibilityFramework
   toEnum 1 = VisibilityCluster
-  toEnum _ = VisibilityExternal
+  toEnum 2 = VisibilityExternal
+  toEnum n = UnknownVisibility n
 
 ------------------------------------------------------------------------------
 -- Identifiers
@@ -748,14 +762,17 @@ commandInfo v = CommandInfo [] Nothing v Nothing
 -- | @mesos.CommandInfo@
 instance Message CommandInfo where
   encodeFields c =
+    -- In field-number order, as protobuf encoders write them.
     repeated (messageField 1) (commandInfoUris c)
       <> optional (subMessage 2 . repeated (subMessage 1 . variable)) (commandInfoEnvironment c)
-      <> command (commandInfoValue c)
+      <> bytesField 3 value
       <> optional (bytesField 5) (commandInfoUser c)
+      <> rawArguments
     where
-      variable (name, value) = bytesField 1 name <> bytesField 2 value
-      command (ShellCommand v) = bytesField 3 v
-      command (RawCommand v args) = bytesField 3 v <> boolField 6 False <> repeated (bytesField 7) args
+      variable (name, v) = bytesField 1 name <> bytesField 2 v
+      (value, rawArguments) = case commandInfoValue c of
+        ShellCommand v -> (v, mempty)
+        RawCommand v args -> (v, boolField 6 False <> repeated (bytesField 7) args)
   decodeFields fs = do
     environment <- optSub 2 fs
     shell <- fromMaybe True <$> optBool 6 fs
@@ -873,15 +890,13 @@ instance Message TaskInfo where
       <> messageField 2 (taskInfoId' t)
       <> messageField 3 (taskInfoSlaveId t)
       <> repeated (messageField 4) (taskInfoResources t)
-      <> implementation (taskInfoImplementation t)
+      <> (case taskInfoImplementation t of TaskExecutor e -> messageField 5 e; TaskCommand _ -> mempty)
       <> optional (bytesField 6) (taskInfoData_ t)
+      <> (case taskInfoImplementation t of TaskCommand c -> messageField 7 c; TaskExecutor _ -> mempty)
       <> optional (messageField 8) (taskInfoHealthCheck t)
       <> optional (messageField 9) (taskInfoContainer t)
       <> (if null (taskInfoLabels t) then mempty else subMessage 10 (encodeLabels (taskInfoLabels t)))
       <> optional (messageField 11) (taskInfoDiscovery t)
-    where
-      implementation (TaskCommand c) = messageField 7 c
-      implementation (TaskExecutor e) = messageField 5 e
   decodeFields fs = do
     executor <- optMessage 5 fs
     command <- optMessage 7 fs
@@ -952,7 +967,10 @@ instance Message TaskStatus where
 
 -- | The kind of container.
 data ContainerType = Docker { dockerImage :: ByteString }
-                   | Unknown Int -- ^ Any other container type (e.g. MESOS = 2), by number.
+                   | MesosContainer
+                     -- ^ The Mesos containerizer (MESOS = 2), without an image: the
+                     -- task runs in the agent's root filesystem.
+                   | Unknown Int -- ^ Any other container type, by number.
   deriving (Show, Eq)
 
 -- | Describes a container.
@@ -963,16 +981,20 @@ data ContainerInfo = ContainerInfo
 
 -- | @mesos.ContainerInfo@
 instance Message ContainerInfo where
-  encodeFields c = containerType (containerInfoContainerType c) <> repeated (messageField 2) (containerInfoVolumes c)
+  encodeFields c =
+    enumField 1 typeNumber <> repeated (messageField 2) (containerInfoVolumes c) <> docker
     where
-      containerType (Docker image) = enumField 1 1 <> subMessage 3 (bytesField 1 image)
-      containerType (Unknown n) = enumField 1 n
+      (typeNumber, docker) = case containerInfoContainerType c of
+        Docker image -> (1, subMessage 3 (bytesField 1 image))
+        MesosContainer -> (2, mempty)
+        Unknown n -> (n, mempty)
   decodeFields fs = do
     typeNumber <- reqEnum "type" 1 fs
     containerType <- case typeNumber of
       1 -> do
         docker <- reqSub "docker" 3 fs
         Docker <$> reqBytes "docker.image" 1 docker
+      2 -> Right MesosContainer
       n -> Right (Unknown n)
     ContainerInfo containerType <$> repMessage 2 fs
 
@@ -1001,7 +1023,12 @@ data HealthCheckStrategy
      }
    | CommandCheck
      { healthCheckStrategyCommand :: !CommandInfo -- ^ Command health check.
-     } deriving (Show, Eq)
+     }
+   | TCPCheck
+     { healthCheckStrategyPort     :: !Word32 -- ^ Port to open a TCP connection to.
+     }
+   | UnknownCheck !Int -- ^ A check type this package does not know, by number.
+   deriving (Show, Eq)
 
 -- | A health check for a task.
 data HealthCheck = HealthCheck
@@ -1013,31 +1040,45 @@ data HealthCheck = HealthCheck
   , healthCheckGracePeriodSeconds  :: !(Maybe Double) -- ^ Amount of time to allow failed health checks since launch.
   } deriving (Show, Eq)
 
--- | @mesos.HealthCheck@ (COMMAND and HTTP checks)
+-- | @mesos.HealthCheck@ (COMMAND, HTTP and TCP checks)
 instance Message HealthCheck where
   encodeFields h =
-    strategy (healthCheckStrategy h)
+    http
       <> optional (doubleField 2) (healthCheckDelaySeconds h)
       <> optional (doubleField 3) (healthCheckIntervalSeconds h)
       <> optional (doubleField 4) (healthCheckTimeoutSeconds h)
       <> optional (varintField 5 . fromIntegral) (healthCheckConsecutiveFailures h)
       <> optional (doubleField 6) (healthCheckGracePeriodSeconds h)
+      <> command
+      <> enumField 8 checkType
+      <> tcp
     where
-      strategy (HTTPCheck port path statuses) =
-        enumField 8 2
-          <> subMessage 1 (varintField 1 (fromIntegral port) <> optional (bytesField 2) path
-                           <> repeated (varintField 4 . fromIntegral) statuses)
-      strategy (CommandCheck command) = enumField 8 1 <> messageField 7 command
+      (checkType, http, command, tcp) = case healthCheckStrategy h of
+        HTTPCheck port path statuses ->
+          ( 2
+          , subMessage 1 (varintField 1 (fromIntegral port) <> optional (bytesField 2) path
+                          <> repeated (varintField 4 . fromIntegral) statuses)
+          , mempty, mempty )
+        CommandCheck c -> (1, mempty, messageField 7 c, mempty)
+        TCPCheck port -> (3, mempty, mempty, subMessage 9 (varintField 1 (fromIntegral port)))
+        UnknownCheck n -> (n, mempty, mempty, mempty)
   decodeFields fs = do
     checkType <- optEnum 8 fs
     http <- optSub 1 fs
     command <- optMessage 7 fs
-    strategy <- case (checkType, http, command) of
-      (Just 1, _, Just c) -> Right (CommandCheck c)
-      (Just 2, Just h, _) -> httpCheck h
-      (Nothing, Just h, _) -> httpCheck h
-      (Nothing, Nothing, Just c) -> Right (CommandCheck c)
-      (t, _, _) -> Left ("unsupported health check type " ++ maybe "(none)" show t)
+    tcp <- optSub 9 fs
+    strategy <- case (checkType, http, command, tcp) of
+      (Just 1, _, Just c, _) -> Right (CommandCheck c)
+      (Just 1, _, Nothing, _) -> Left "a COMMAND health check without its command"
+      (Just 2, Just h, _, _) -> httpCheck h
+      (Just 2, Nothing, _, _) -> Left "an HTTP health check without its http field"
+      (Just 3, _, _, Just t) -> TCPCheck . fromIntegral <$> reqVarint "tcp.port" 1 t
+      (Just 3, _, _, Nothing) -> Left "a TCP health check without its tcp field"
+      (Just n, _, _, _) -> Right (UnknownCheck n)
+      -- Before the type field existed, the filled field told the kind.
+      (Nothing, Just h, _, _) -> httpCheck h
+      (Nothing, Nothing, Just c, _) -> Right (CommandCheck c)
+      (Nothing, Nothing, Nothing, _) -> Right (UnknownCheck 0)
     HealthCheck strategy
       <$> optDouble 2 fs
       <*> optDouble 3 fs
@@ -1095,3 +1136,23 @@ instance Message DiscoveryInfo where
       <*> optBytes 5 fs
       <*> (optSub 6 fs >>= maybe (Right []) (repMessage 1))
       <*> (optSub 7 fs >>= maybe (Right []) decodeLabels)
+
+------------------------------------------------------------------------------
+-- Raw protobuf
+
+-- | Any message as its wire fields (field number, value), in wire order: a
+-- way to read or write fields no record models. Field numbers are those of
+-- the public Mesos @mesos.proto@.
+newtype RawMessage = RawMessage { rawMessageFields :: [(Int, WireValue)] }
+  deriving (Show, Eq)
+
+-- | Every field, written back in order.
+instance Message RawMessage where
+  encodeFields = encodeWireFields . rawMessageFields
+  decodeFields = Right . RawMessage
+
+-- | A record's encoding followed by extra fields. Protobuf merges them as it
+-- merges any concatenation: an extra singular field replaces the record's,
+-- an extra repeated field adds items.
+withRawFields :: Message m => m -> [(Int, WireValue)] -> ByteString
+withRawFields record extra = encodeMessage record <> encodeMessage (RawMessage extra)
