@@ -175,3 +175,39 @@ instance Arbitrary OfferOperation where
     , OfferUnreserve <$> smallList arbitrary
     , OfferCreate <$> smallList arbitrary
     , OfferDestroy <$> smallList arbitrary ]
+
+instance Arbitrary TrafficControlStatistics where
+  arbitrary = TrafficControlStatistics
+    <$> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+
+instance Arbitrary PerformanceStatistics where
+  arbitrary = PerformanceStatistics
+    <$> finiteDouble <*> finiteDouble <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary
+
+instance Arbitrary ResourceStatistics where
+  arbitrary = ResourceStatistics
+    <$> finiteDouble <*> arbitrary <*> arbitrary <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> finiteDouble <*> arbitrary <*> arbitrary
+    <*> liftArbitrary finiteDouble <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> smallList arbitrary
+
+instance Arbitrary ResourceUsageExecutor where
+  arbitrary = ResourceUsageExecutor <$> arbitrary <*> smallList arbitrary <*> arbitrary
+
+instance Arbitrary ResourceUsage where
+  arbitrary = ResourceUsage <$> smallList arbitrary

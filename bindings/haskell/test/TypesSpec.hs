@@ -44,6 +44,11 @@ spec = do
     roundTrip (Proxy :: Proxy HealthCheck)
     roundTrip (Proxy :: Proxy Port)
     roundTrip (Proxy :: Proxy DiscoveryInfo)
+    roundTrip (Proxy :: Proxy TrafficControlStatistics)
+    roundTrip (Proxy :: Proxy PerformanceStatistics)
+    roundTrip (Proxy :: Proxy ResourceStatistics)
+    roundTrip (Proxy :: Proxy ResourceUsageExecutor)
+    roundTrip (Proxy :: Proxy ResourceUsage)
     roundTrip (Proxy :: Proxy TaskInfo)
     roundTrip (Proxy :: Proxy TaskStatus)
     roundTrip (Proxy :: Proxy OfferOperation)
@@ -90,6 +95,17 @@ spec = do
            , n `elem` [1] || ok (Proxy :: Proxy ContainerInfo) [(1, enumNumber n)]
            , n `elem` [1, 2, 3] || ok (Proxy :: Proxy HealthCheck) [(8, enumNumber n)]
            , ok (Proxy :: Proxy TaskStatus) [(1, BytesValue (raw [(1, BytesValue "t")])), (2, enumNumber n), (9, enumNumber n), (10, enumNumber n)] ]
+
+  describe "resource statistics" $
+    it "use mesos.proto's field numbers (hand-checked bytes, both ways)" $ do
+      let bytes = BS.pack ([0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f] ++ [0x21, 0, 0, 0, 0, 0, 0, 0, 0x40]
+                           ++ [0x28, 0x07] ++ [0xf0, 0x01, 0x03] ++ [0x9a, 0x02, 0x03, 0x0a, 0x01, 0x71])
+          decoded = decodeMessage bytes
+      fmap (\r -> ( resourceStatisticsTimestamp r, resourceStatisticsCpusLimit r, resourceStatisticsMemoryRssBytes r
+                   , resourceStatisticsProcesses r, map trafficControlStatisticsIDId' (resourceStatisticsNetTrafficControlStats r)))
+           decoded
+        `shouldBe` Right (1, 2, Just 7, Just 3, ["q"])
+      fmap encodeMessage (decoded :: Either String ResourceStatistics) `shouldBe` Right bytes
 
   describe "raw protobuf (fields beyond the records)" $ do
     prop "RawMessage keeps every field of a record's encoding" $ \(t :: TaskInfo) ->
