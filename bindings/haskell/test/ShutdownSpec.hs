@@ -107,14 +107,19 @@ spec = do
           left <- newEmptyMVar
           void $ forkIO $ do
             outcome <- try $ withSchedulerDriver b (frameworkInfo "" "haskell-shutdown-destroy") (BC.pack master) Nothing $
-              \driver -> void (start driver) >> takeMVar (blockingEntered b) >> putMVar leaving ()
+              \driver -> void (start driver) >> takeMVar (blockingEntered b) >> putMVar leaving driver
             putMVar left (outcome :: Either SomeException ())
-          within 30 "registered" (takeMVar leaving)
+          driver <- within 30 "registered" (takeMVar leaving)
+          -- A second destroyDriver, from another thread, waits as well.
+          destroyedToo <- newEmptyMVar
+          void $ forkIO $ try (destroyDriver driver) >>= putMVar destroyedToo
           waitingForCallback <- staysEmpty left
           waitingForCallback `shouldBe` True
+          isEmptyMVar destroyedToo `shouldReturn` True
           putMVar (blockingRelease b) ()
           within 10 "the callback's call" (takeMVar (blockingResult b)) `shouldReturn` Right Stopped
           within 10 "leaving the bracket" (takeMVar left) >>= either throwIO return
+          within 10 "the second destroyDriver" (takeMVar destroyedToo) >>= either (throwIO :: SomeException -> IO ()) return
 
     it "300 start, registered, stop, await, destroy cycles: no failed call, no callback after await" $
       withMesosLocal [] $ \master -> do

@@ -92,9 +92,7 @@ import           Foreign.Marshal.Alloc        (alloca, allocaBytes)
 import           Foreign.Marshal.Array        (allocaArray, peekArray, withArray)
 import           Foreign.Ptr
 import           Foreign.Storable             (peek)
-import           Data.Maybe                   (isNothing)
 import           System.IO                    (hFlush, hPutStrLn, stderr)
-import           System.Timeout                (timeout)
 import           System.Mesos.Internal.FFI
 import           System.Mesos.Types           hiding (requestResources)
 
@@ -178,18 +176,19 @@ data SchedulerDriver = SchedulerDriver
 
 -- | Where a driver is in its destruction.
 data DriverLife
-  = Open
+  = LifeOpen
     -- ^ Every thread may call it.
-  | Closing
+  | LifeClosing
     -- ^ 'destroyDriver' stops it and waits for its callback: only a callback
     -- still running may call it (and gets the stopped status).
-  | Freed
-    -- ^ The handle is (being) freed: no calls at all.
+  | LifeFreeing
+    -- ^ The handle is being freed: no calls at all.
+  | LifeFreed
   deriving Eq
 
 newDriver :: IORef (IntMap SchedulerDriver) -> DriverPtr -> IO SchedulerDriver
 newDriver registry p =
-  SchedulerDriver p <$> newTVarIO Open <*> newTVarIO 0 <*> newIORef Nothing <*> newIORef noFrameworkInfoExtras
+  SchedulerDriver p <$> newTVarIO LifeOpen <*> newTVarIO 0 <*> newIORef Nothing <*> newIORef noFrameworkInfoExtras
     <*> pure registry
 
 -- | Equal when they are the same driver.
@@ -452,27 +451,39 @@ destroyDriver d = do
   refuseInCallback d "destroyDriver"
   wasOpen <- atomically $ do
     life <- readTVar (driverLife d)
-    when (life == Open) $ writeTVar (driverLife d) Closing
-    return (life == Open)
-  when wasOpen $ do
-    let p = driverPtr d
-        noCalls = atomically (readTVar (driverCalls d) >>= \n -> when (n > 0) retry)
-        -- Stopping (with failover, what free does first anyway) releases an
-        -- await or run blocked in another thread. Repeated: a run that was
-        -- already on its way in may start the driver after the first stop.
-        drain = do
-          void (c_driver_stop p (fromBool' True))
-          idle <- timeout 100000 noCalls
-          when (isNothing idle) drain
-    drain
-    -- Returns once a callback in progress has returned; none starts after
-    -- the stop. Only then is the handle marked freed, so that callback's
-    -- calls reached a handle whose free had not begun.
-    void (c_driver_join p)
-    atomically (writeTVar (driverLife d) Freed)
-    noCalls
-    c_driver_free p
-    atomicModifyIORef' (driverRegistry d) (\ds -> (IntMap.delete (handleKey p) ds, ()))
+    when (life == LifeOpen) $ writeTVar (driverLife d) LifeClosing
+    return (life == LifeOpen)
+  -- Not interruptible once begun: an exception halfway would leave the
+  -- handle neither usable nor freed (C's free waits the same way).
+  if wasOpen then uninterruptibleMask_ (closeAndFree d)
+  -- Destroyed by another thread meanwhile: return once it is freed.
+  else atomically (readTVar (driverLife d) >>= \life -> unless (life == LifeFreed) retry)
+
+closeAndFree :: SchedulerDriver -> IO ()
+closeAndFree d = do
+  let p = driverPtr d
+      noCallsWithin limit = do
+        expired <- maybe (return (return False)) (fmap readTVar . registerDelay) limit
+        atomically $
+          (readTVar (driverCalls d) >>= \n -> if n > 0 then retry else return True)
+            `orElse` (expired >>= \e -> if e then return False else retry)
+      -- Stopping (with failover, what free does first anyway) releases an
+      -- await or run blocked in another thread. Repeated: a run that was
+      -- already on its way in may start the driver after the first stop.
+      drain = do
+        void (c_driver_stop p (fromBool' True))
+        idle <- noCallsWithin (Just 100000)
+        unless idle drain
+  drain
+  -- Returns once a callback in progress has returned; none starts after
+  -- the stop. Only then is the handle marked freed, so that callback's
+  -- calls reached a handle whose free had not begun.
+  void (c_driver_join p)
+  atomically (writeTVar (driverLife d) LifeFreeing)
+  void (noCallsWithin Nothing)
+  c_driver_free p
+  atomicModifyIORef' (driverRegistry d) (\ds -> (IntMap.delete (handleKey p) ds, ()))
+  atomically (writeTVar (driverLife d) LifeFreed)
 
 refuseInCallback :: SchedulerDriver -> String -> IO ()
 refuseInCallback d what = do
@@ -491,7 +502,7 @@ call d what f = do
   inOwnCallback <- (== Just self) <$> readIORef (driverInCallback d)
   entered <- atomically $ do
     life <- readTVar (driverLife d)
-    let allowed = life == Open || (life == Closing && inOwnCallback)
+    let allowed = life == LifeOpen || (life == LifeClosing && inOwnCallback)
     when allowed $ modifyTVar' (driverCalls d) (+ 1)
     return allowed
   unless entered $ throwIO (DriverError DriverDestroyed (what ++ ": the driver was destroyed"))
