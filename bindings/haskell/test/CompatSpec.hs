@@ -81,3 +81,7 @@ spec = describe "hs-mesos compatibility" $ do
     T.requestResources (Request Nothing [resource "mem" (Scalar 1)]) `shouldBe` [resource "mem" (Scalar 1)]
     [NotStarted, Running, Aborted, Stopped] `shouldBe` map toEnum [1, 2, 3, 4]
     fmap (taskInfoName :: TaskInfo -> ByteString) (decodeMessage (encodeMessage task)) `shouldBe` Right "Task foo"
+    let queue = TrafficControlStatistics "q" (Just 1) Nothing Nothing Nothing Nothing Nothing Nothing Nothing Nothing
+        executor = ResourceUsageExecutor (executorInfo "e" "f" (T.commandInfo (ShellCommand "x")) []) [] Nothing
+    decodeMessage (encodeMessage (ResourceUsage [executor])) `shouldBe` Right (ResourceUsage [executor])
+    trafficControlStatisticsBacklog queue `shouldBe` Just 1

@@ -15,6 +15,7 @@ import qualified Data.ByteString         as BS
 import qualified Data.ByteString.Char8   as BC
 import           Data.IORef
 import           Data.Maybe              (fromMaybe, isJust)
+import           GHC.Clock               (getMonotonicTime)
 import           System.Environment      (lookupEnv)
 import           System.Exit             (ExitCode (..))
 import           System.Process          (readProcessWithExitCode)
@@ -275,6 +276,25 @@ spec = do
       requestResources driver [Request Nothing taskResources] `shouldReturn` Running
       -- After the revive, offers come back.
       void $ waitFor recorder 30 "offers after revive" offersEvent
+
+  it "launches a TaskInfo with a field beyond the records (a raw kill_policy) through OfferOperationRaw" $
+    withRunningDriver $ \recorder driver _ -> do
+      offer : _ <- waitFor recorder 30 "offers" offersEvent
+      -- The task ignores SIGTERM: only the kill policy's grace (0.1 s instead of the
+      -- default 3 s) ends it soon after killTask.
+      let task = shellTask "raw-kill-policy" offer "trap '' TERM; sleep 60"
+          raw = encodeMessage . RawMessage
+          -- KillPolicy { grace_period (1) = DurationInfo { nanoseconds (1) = 0.1 s } }
+          killPolicy = raw [(1, BytesValue (raw [(1, VarintValue 100000000)]))]
+          launch = raw [ (1, VarintValue 1)
+                       , (2, BytesValue (raw [(1, BytesValue (withRawFields task [(12, BytesValue killPolicy)]))])) ]
+      acceptOffers driver [offerId' offer] [OfferOperationRaw launch] filters `shouldReturn` Running
+      void $ waitFor recorder 30 "TASK_RUNNING" (updateFor "raw-kill-policy" (== TaskRunning))
+      begun <- getMonotonicTime
+      killTask driver "raw-kill-policy" `shouldReturn` Running
+      void $ waitFor recorder 30 "TASK_KILLED" (updateFor "raw-kill-policy" (== Killed))
+      ended <- getMonotonicTime
+      (ended - begun) `shouldSatisfy` (< 2)
 
   it "acknowledges explicitly when implicit acknowledgements are off" $
     withRunningDriverOptions defaultDriverOptions { optionImplicitAcknowledgements = False } $ \recorder driver _ -> do

@@ -62,9 +62,12 @@ instance Arbitrary Status where
     [ elements [NotStarted, Running, Aborted, Stopped]
     , UnknownStatus <$> unknownCode [1 .. 4] ]
 
-instance Arbitrary Mode where arbitrary = elements [ReadWrite, ReadOnly]
+instance Arbitrary Mode where
+  arbitrary = oneof [elements [ReadWrite, ReadOnly], UnknownMode <$> unknownCode [1, 2]]
 instance Arbitrary Visibility where
-  arbitrary = elements [VisibilityFramework, VisibilityCluster, VisibilityExternal]
+  arbitrary = oneof
+    [ elements [VisibilityFramework, VisibilityCluster, VisibilityExternal]
+    , UnknownVisibility <$> unknownCode [0 .. 2] ]
 
 finiteDouble :: Gen Double
 finiteDouble = arbitrary `suchThat` (\d -> not (isNaN d || isInfinite d))
@@ -127,7 +130,7 @@ instance Arbitrary CommandInfo where
     <*> arbitrary
 
 instance Arbitrary ContainerType where
-  arbitrary = oneof [Docker <$> arbitrary, Unknown <$> unknownCode [1]]
+  arbitrary = oneof [Docker <$> arbitrary, pure MesosContainer, Unknown <$> unknownCode [1, 2]]
 
 instance Arbitrary ContainerInfo where
   arbitrary = ContainerInfo <$> arbitrary <*> smallList arbitrary
@@ -135,7 +138,9 @@ instance Arbitrary ContainerInfo where
 instance Arbitrary HealthCheckStrategy where
   arbitrary = oneof
     [ HTTPCheck <$> arbitrary <*> arbitrary <*> smallList arbitrary
-    , CommandCheck <$> arbitrary ]
+    , CommandCheck <$> arbitrary
+    , TCPCheck <$> arbitrary
+    , UnknownCheck <$> unknownCode [1 .. 3] ]
 
 instance Arbitrary HealthCheck where
   arbitrary = HealthCheck <$> arbitrary <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble
@@ -170,3 +175,39 @@ instance Arbitrary OfferOperation where
     , OfferUnreserve <$> smallList arbitrary
     , OfferCreate <$> smallList arbitrary
     , OfferDestroy <$> smallList arbitrary ]
+
+instance Arbitrary TrafficControlStatistics where
+  arbitrary = TrafficControlStatistics
+    <$> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+
+instance Arbitrary PerformanceStatistics where
+  arbitrary = PerformanceStatistics
+    <$> finiteDouble <*> finiteDouble <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary
+
+instance Arbitrary ResourceStatistics where
+  arbitrary = ResourceStatistics
+    <$> finiteDouble <*> arbitrary <*> arbitrary <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> finiteDouble <*> arbitrary <*> arbitrary
+    <*> liftArbitrary finiteDouble <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary <*> arbitrary
+    <*> arbitrary <*> arbitrary <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble <*> liftArbitrary finiteDouble
+    <*> liftArbitrary finiteDouble <*> smallList arbitrary
+
+instance Arbitrary ResourceUsageExecutor where
+  arbitrary = ResourceUsageExecutor <$> arbitrary <*> smallList arbitrary <*> arbitrary
+
+instance Arbitrary ResourceUsage where
+  arbitrary = ResourceUsage <$> smallList arbitrary

@@ -64,3 +64,30 @@ spec = describe "bytes encoded by the Rust side (test/fixtures)" $ do
                                   (RawCommand "/bin/sleep" ["sleep", "1"])
                                   (Just "bob"))))
         { taskInfoData_ = Just "payload", taskInfoLabels = [("team", Just "infra"), ("flag", Nothing)] }
+
+  it "TaskInfo with environment, a MESOS container, a COMMAND health check, labels and discovery: prost's bytes" $ do
+    bytes <- BS.readFile ("test" </> "fixtures" </> "task_info_full.bin")
+    encodeMessage fullTask `shouldBe` bytes
+    decodeMessage bytes `shouldBe` Right fullTask
+
+  it "TaskInfo with container type, volume mode, check type and visibility numbers nobody knows" $ do
+    let odd' = (taskInfo "odd" "odd-1" "agent-1" [] (TaskCommand (commandInfo (ShellCommand "true"))))
+          { taskInfoContainer = Just (ContainerInfo (Unknown 77) [Volume "/x" Nothing (UnknownMode 9)])
+          , taskInfoHealthCheck = Just (HealthCheck (UnknownCheck 42) Nothing Nothing Nothing Nothing Nothing)
+          , taskInfoDiscovery = Just (DiscoveryInfo (UnknownVisibility 5) Nothing Nothing Nothing Nothing [] []) }
+    "task_info_unknown_enums.bin" `decodesTo` odd'
+    bytes <- BS.readFile ("test" </> "fixtures" </> "task_info_unknown_enums.bin")
+    encodeMessage odd' `shouldBe` bytes
+  where
+    fullTask =
+      (taskInfo "web" "web-1" "agent-1" [resource "cpus" (Scalar 0.5), resource "mem" (Scalar 64)]
+        (TaskCommand (CommandInfo [CommandURI "http://example.invalid/app.tgz" Nothing (Just True) Nothing]
+                                  (Just [("PORT", "8080"), ("MODE", "test")])
+                                  (ShellCommand "python3 -m http.server $PORT")
+                                  (Just "app"))))
+        { taskInfoContainer = Just (ContainerInfo MesosContainer [Volume "/data" (Just "/srv/data") ReadOnly])
+        , taskInfoHealthCheck = Just (HealthCheck (CommandCheck (commandInfo (ShellCommand "curl -f localhost:8080")))
+                                        (Just 5) (Just 10) (Just 2) (Just 3) (Just 30))
+        , taskInfoLabels = [("team", Just "infra"), ("flag", Nothing)]
+        , taskInfoDiscovery = Just (DiscoveryInfo VisibilityCluster (Just "web") (Just "test") Nothing (Just "1.0")
+                                      [Port 8080 (Just "http") (Just "tcp")] [("tier", Just "frontend")]) }

@@ -6,6 +6,7 @@ import qualified CallbackSpec
 import qualified CompatSpec
 import qualified EndToEndSpec
 import qualified InteropSpec
+import qualified ShutdownSpec
 import           Test.Hspec
 import qualified TypesSpec
 import qualified WireSpec
@@ -18,3 +19,4 @@ main = hspec $ do
   CompatSpec.spec
   CallbackSpec.spec
   describe "end to end (mesos-local)" EndToEndSpec.spec
+  describe "shutdown" ShutdownSpec.spec

@@ -235,6 +235,231 @@ fn task_info() -> v1::TaskInfo {
     }
 }
 
+/// Messages of the public Mesos 1.12 v1 API (include/mesos/v1/mesos.proto) that the
+/// main crate's proto/ does not carry yet, declared with prost's derive: only the
+/// fields the Haskell records model, under their upstream numbers. Enumerations are
+/// int32 fields (the same varint on the wire), so any number can be written.
+mod full {
+    use mesos_sched::proto::v1;
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TaskInfo {
+        #[prost(string, required, tag = "1")]
+        pub name: String,
+        #[prost(message, required, tag = "2")]
+        pub task_id: v1::TaskId,
+        #[prost(message, required, tag = "3")]
+        pub agent_id: v1::AgentId,
+        #[prost(message, repeated, tag = "4")]
+        pub resources: Vec<v1::Resource>,
+        #[prost(message, optional, tag = "7")]
+        pub command: Option<v1::CommandInfo>,
+        #[prost(message, optional, tag = "8")]
+        pub health_check: Option<HealthCheck>,
+        #[prost(message, optional, tag = "9")]
+        pub container: Option<ContainerInfo>,
+        #[prost(message, optional, tag = "10")]
+        pub labels: Option<v1::Labels>,
+        #[prost(message, optional, tag = "11")]
+        pub discovery: Option<DiscoveryInfo>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct HealthCheck {
+        #[prost(double, optional, tag = "2")]
+        pub delay_seconds: Option<f64>,
+        #[prost(double, optional, tag = "3")]
+        pub interval_seconds: Option<f64>,
+        #[prost(double, optional, tag = "4")]
+        pub timeout_seconds: Option<f64>,
+        #[prost(uint32, optional, tag = "5")]
+        pub consecutive_failures: Option<u32>,
+        #[prost(double, optional, tag = "6")]
+        pub grace_period_seconds: Option<f64>,
+        #[prost(message, optional, tag = "7")]
+        pub command: Option<v1::CommandInfo>,
+        /// HealthCheck.Type: COMMAND = 1, HTTP = 2, TCP = 3.
+        #[prost(int32, optional, tag = "8")]
+        pub r#type: Option<i32>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ContainerInfo {
+        /// ContainerInfo.Type: DOCKER = 1, MESOS = 2.
+        #[prost(int32, required, tag = "1")]
+        pub r#type: i32,
+        #[prost(message, repeated, tag = "2")]
+        pub volumes: Vec<Volume>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Volume {
+        #[prost(string, required, tag = "1")]
+        pub container_path: String,
+        #[prost(string, optional, tag = "2")]
+        pub host_path: Option<String>,
+        /// Volume.Mode: RW = 1, RO = 2.
+        #[prost(int32, required, tag = "3")]
+        pub mode: i32,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct DiscoveryInfo {
+        /// DiscoveryInfo.Visibility: FRAMEWORK = 0, CLUSTER = 1, EXTERNAL = 2.
+        #[prost(int32, required, tag = "1")]
+        pub visibility: i32,
+        #[prost(string, optional, tag = "2")]
+        pub name: Option<String>,
+        #[prost(string, optional, tag = "3")]
+        pub environment: Option<String>,
+        #[prost(string, optional, tag = "4")]
+        pub location: Option<String>,
+        #[prost(string, optional, tag = "5")]
+        pub version: Option<String>,
+        #[prost(message, optional, tag = "6")]
+        pub ports: Option<Ports>,
+        #[prost(message, optional, tag = "7")]
+        pub labels: Option<v1::Labels>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Ports {
+        #[prost(message, repeated, tag = "1")]
+        pub ports: Vec<Port>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Port {
+        #[prost(uint32, required, tag = "1")]
+        pub number: u32,
+        #[prost(string, optional, tag = "2")]
+        pub name: Option<String>,
+        #[prost(string, optional, tag = "3")]
+        pub protocol: Option<String>,
+    }
+}
+
+fn label(key: &str, value: Option<&str>) -> v1::Label {
+    v1::Label {
+        key: key.into(),
+        value: value.map(Into::into),
+    }
+}
+
+fn shell(command: &str) -> v1::CommandInfo {
+    v1::CommandInfo {
+        value: Some(command.into()),
+        ..Default::default()
+    }
+}
+
+/// A task in an image-less MESOS container with an environment, a COMMAND health
+/// check, labels and discovery information; the Haskell suite encodes the same
+/// task and compares the bytes.
+fn task_info_full() -> full::TaskInfo {
+    let variable = |name: &str, value: &str| v1::environment::Variable {
+        name: name.into(),
+        value: Some(value.into()),
+        ..Default::default()
+    };
+    full::TaskInfo {
+        name: "web".into(),
+        task_id: v1::TaskId { value: id("web-1") },
+        agent_id: v1::AgentId {
+            value: id("agent-1"),
+        },
+        resources: vec![
+            v1::Resource {
+                role: None,
+                ..scalar("cpus", 0.5)
+            },
+            v1::Resource {
+                role: None,
+                ..scalar("mem", 64.0)
+            },
+        ],
+        command: Some(v1::CommandInfo {
+            uris: vec![v1::command_info::Uri {
+                value: "http://example.invalid/app.tgz".into(),
+                extract: Some(true),
+                ..Default::default()
+            }],
+            environment: Some(v1::Environment {
+                variables: vec![variable("PORT", "8080"), variable("MODE", "test")],
+            }),
+            user: Some("app".into()),
+            ..shell("python3 -m http.server $PORT")
+        }),
+        health_check: Some(full::HealthCheck {
+            delay_seconds: Some(5.0),
+            interval_seconds: Some(10.0),
+            timeout_seconds: Some(2.0),
+            consecutive_failures: Some(3),
+            grace_period_seconds: Some(30.0),
+            command: Some(shell("curl -f localhost:8080")),
+            r#type: Some(1),
+        }),
+        container: Some(full::ContainerInfo {
+            r#type: 2,
+            volumes: vec![full::Volume {
+                container_path: "/data".into(),
+                host_path: Some("/srv/data".into()),
+                mode: 2,
+            }],
+        }),
+        labels: Some(v1::Labels {
+            labels: vec![label("team", Some("infra")), label("flag", None)],
+        }),
+        discovery: Some(full::DiscoveryInfo {
+            visibility: 1,
+            name: Some("web".into()),
+            environment: Some("test".into()),
+            location: None,
+            version: Some("1.0".into()),
+            ports: Some(full::Ports {
+                ports: vec![full::Port {
+                    number: 8080,
+                    name: Some("http".into()),
+                    protocol: Some("tcp".into()),
+                }],
+            }),
+            labels: Some(v1::Labels {
+                labels: vec![label("tier", Some("frontend"))],
+            }),
+        }),
+    }
+}
+
+/// The same kinds of fields with enumeration numbers nobody knows.
+fn task_info_unknown_enums() -> full::TaskInfo {
+    full::TaskInfo {
+        name: "odd".into(),
+        task_id: v1::TaskId { value: id("odd-1") },
+        agent_id: v1::AgentId {
+            value: id("agent-1"),
+        },
+        resources: vec![],
+        command: Some(shell("true")),
+        health_check: Some(full::HealthCheck {
+            r#type: Some(42),
+            ..Default::default()
+        }),
+        container: Some(full::ContainerInfo {
+            r#type: 77,
+            volumes: vec![full::Volume {
+                container_path: "/x".into(),
+                host_path: None,
+                mode: 9,
+            }],
+        }),
+        labels: None,
+        discovery: Some(full::DiscoveryInfo {
+            visibility: 5,
+            ..Default::default()
+        }),
+    }
+}
+
 fn write(dir: &Path, name: &str, message: &impl Message) {
     let path = dir.join(name);
     std::fs::write(&path, message.encode_to_vec())
@@ -258,4 +483,10 @@ fn main() {
     write(dir, "master_info.bin", &master_info());
     write(dir, "framework_info.bin", &framework_info());
     write(dir, "task_info.bin", &task_info());
+    write(dir, "task_info_full.bin", &task_info_full());
+    write(
+        dir,
+        "task_info_unknown_enums.bin",
+        &task_info_unknown_enums(),
+    );
 }

@@ -66,11 +66,13 @@ module System.Mesos.Scheduler (
   Scheduler,
   createScheduler,
   destroyScheduler,
+  schedulerDriverCount,
   schedulerCallbacks,
   driverHandle
 ) where
 
-import           Control.Concurrent           (ThreadId, forkIO, myThreadId, rtsSupportsBoundThreads)
+import           Control.Concurrent           (ThreadId, forkIO, myThreadId, rtsSupportsBoundThreads,
+                                               runInBoundThread)
 import           Control.Concurrent.MVar      (newEmptyMVar, putMVar, takeMVar)
 import           Control.Concurrent.STM
 import           Control.Exception
@@ -81,6 +83,8 @@ import qualified Data.ByteString.Char8        as BC
 import qualified Data.ByteString.Unsafe       as BU
 import           Data.Int                     (Int32)
 import           Data.IORef
+import           Data.IntMap.Strict           (IntMap)
+import qualified Data.IntMap.Strict           as IntMap
 import           Data.Word                    (Word8)
 import           Foreign.C.String             (CString, peekCString, peekCStringLen)
 import           Foreign.C.Types              (CBool (..), CSize)
@@ -88,9 +92,7 @@ import           Foreign.Marshal.Alloc        (alloca, allocaBytes)
 import           Foreign.Marshal.Array        (allocaArray, peekArray, withArray)
 import           Foreign.Ptr
 import           Foreign.Storable             (peek)
-import           Data.Maybe                   (isNothing)
 import           System.IO                    (hFlush, hPutStrLn, stderr)
-import           System.Timeout                (timeout)
 import           System.Mesos.Internal.FFI
 import           System.Mesos.Types           hiding (requestResources)
 
@@ -156,23 +158,38 @@ class ToScheduler a where
   errorMessage _ _ _ = return ()
 
 -- | A handle on a running scheduler driver. It stays usable until
--- 'withSchedulerDriver' returns (or 'destroyDriver'); afterwards every
--- function throws a 'DriverError' with 'DriverDestroyed'.
+-- 'withSchedulerDriver' leaves (or 'destroyDriver' begins); afterwards every
+-- function throws a 'DriverError' with 'DriverDestroyed', except inside a
+-- callback still running then, where calls return the stopped status.
 data SchedulerDriver = SchedulerDriver
   { driverPtr        :: !DriverPtr
-  , driverAlive      :: !(TVar Bool)
-    -- ^ False once 'destroyDriver' started: no new calls.
+  , driverLife       :: !(TVar DriverLife)
   , driverCalls      :: !(TVar Int)
     -- ^ Calls into the library in progress; the handle is freed only at 0.
   , driverInCallback :: !(IORef (Maybe ThreadId))
     -- ^ The thread running a callback of this driver, if one runs.
   , driverExtras     :: !(IORef FrameworkInfoExtras)
     -- ^ Sent with every FrameworkInfo of 'updateFramework'.
+  , driverRegistry   :: !(IORef (IntMap SchedulerDriver))
+    -- ^ The scheduler's registry, which lists the driver until it is freed.
   }
 
-newDriver :: DriverPtr -> IO SchedulerDriver
-newDriver p =
-  SchedulerDriver p <$> newTVarIO True <*> newTVarIO 0 <*> newIORef Nothing <*> newIORef noFrameworkInfoExtras
+-- | Where a driver is in its destruction.
+data DriverLife
+  = LifeOpen
+    -- ^ Every thread may call it.
+  | LifeClosing
+    -- ^ 'destroyDriver' stops it and waits for its callback: only a callback
+    -- still running may call it (and gets the stopped status).
+  | LifeFreeing
+    -- ^ The handle is being freed: no calls at all.
+  | LifeFreed
+  deriving Eq
+
+newDriver :: IORef (IntMap SchedulerDriver) -> DriverPtr -> IO SchedulerDriver
+newDriver registry p =
+  SchedulerDriver p <$> newTVarIO LifeOpen <*> newTVarIO 0 <*> newIORef Nothing <*> newIORef noFrameworkInfoExtras
+    <*> pure registry
 
 -- | Equal when they are the same driver.
 instance Eq SchedulerDriver where
@@ -236,13 +253,19 @@ data DriverOptions = DriverOptions
 defaultDriverOptions :: DriverOptions
 defaultDriverOptions = DriverOptions True [] noFrameworkInfoExtras
 
--- | The callbacks of a 'ToScheduler' value, as C function pointers. They are
--- referenced by the drivers created with them: destroy those first.
+-- | The callbacks of a 'ToScheduler' value, as C function pointers, and the
+-- drivers created with them (until destroyed). They are referenced by those
+-- drivers: destroy them first.
 data Scheduler = Scheduler
   { schedulerVTable  :: !SchedulerVTable
   , schedulerFunPtrs :: ![FunPtr ()]
-  , schedulerDrivers :: !(IORef [SchedulerDriver])
+  , schedulerDrivers :: !(IORef (IntMap SchedulerDriver))
+    -- ^ The live drivers created with it, by handle address: a callback finds
+    -- its driver without a scan, and 'destroyDriver' removes it.
   }
+
+handleKey :: DriverPtr -> Int
+handleKey = fromIntegral . ptrToIntPtr
 
 ------------------------------------------------------------------------------
 -- Callbacks
@@ -254,30 +277,31 @@ createScheduler s = do
   -- Callbacks arrive on a thread of the library: only the threaded RTS can run them.
   unless rtsSupportsBoundThreads $
     throwIO (DriverError ThreadedRuntimeRequired "mesos-sched needs a program linked with -threaded")
-  drivers <- newIORef []
-  let driverFor p = do
-        known <- readIORef drivers
-        case filter ((== p) . driverPtr) known of
-          d : _ -> return d
-          [] -> newDriver p
-      guarded :: String -> DriverPtr -> (SchedulerDriver -> IO ()) -> IO ()
+  drivers <- newIORef IntMap.empty
+  let guarded :: String -> DriverPtr -> (SchedulerDriver -> IO ()) -> IO ()
       guarded name p action = do
-        outcome <- try $ do
-          d <- driverFor p
-          self <- myThreadId
-          bracket_ (writeIORef (driverInCallback d) (Just self)) (writeIORef (driverInCallback d) Nothing)
-            (action d)
-        case outcome of
-          Right () -> return ()
-          Left (e :: SomeException) -> do
-            report ("exception in the " ++ name ++ " callback, aborting the driver: " ++ displayException e)
-            void (c_driver_abort p)
-            -- A message this binding cannot read is an error of the driver, reported
-            -- like the library's own: aborted first, then errorMessage.
-            forM_ (fromException e) $ \(UndecodableMessage message) -> do
-              again <- try (driverFor p >>= \d -> errorMessage s d (BC.pack message))
-              forM_ (either Just (const Nothing) again) $ \(e' :: SomeException) ->
-                report ("exception in the errorMessage callback: " ++ displayException e')
+        known <- IntMap.lookup (handleKey p) <$> readIORef drivers
+        case known of
+          -- Not a driver of this scheduler (or one already freed): nothing to call.
+          Nothing -> report ("a " ++ name ++ " callback for an unknown driver " ++ show p ++ " was ignored")
+          Just d -> do
+            outcome <- try $ do
+              self <- myThreadId
+              bracket_ (writeIORef (driverInCallback d) (Just self)) (writeIORef (driverInCallback d) Nothing)
+                (action d)
+            case outcome of
+              Right () -> return ()
+              Left (e :: SomeException) -> do
+                report ("exception in the " ++ name ++ " callback, aborting the driver: " ++ displayException e)
+                -- Still inside the callback: destroyDriver frees the handle only
+                -- after the callback has returned, so the handle is valid here.
+                void (c_driver_abort p)
+                -- A message this binding cannot read is an error of the driver, reported
+                -- like the library's own: aborted first, then errorMessage.
+                forM_ (fromException e) $ \(UndecodableMessage message) -> do
+                  again <- try (errorMessage s d (BC.pack message))
+                  forM_ (either Just (const Nothing) again) $ \(e' :: SomeException) ->
+                    report ("exception in the errorMessage callback: " ++ displayException e')
       decoded :: Message m => String -> Ptr Word8 -> CSize -> IO m
       decoded what ptr len = do
         bytes <- peekBytes ptr len
@@ -340,6 +364,10 @@ driverHandle = driverPtr
 destroyScheduler :: Scheduler -> IO ()
 destroyScheduler = mapM_ freeHaskellFunPtr . schedulerFunPtrs
 
+-- | How many drivers created with the scheduler are not destroyed yet.
+schedulerDriverCount :: Scheduler -> IO Int
+schedulerDriverCount scheduler = IntMap.size <$> readIORef (schedulerDrivers scheduler)
+
 report :: String -> IO ()
 report message = handle (\(_ :: SomeException) -> return ()) $ do
   hPutStrLn stderr ("mesos-sched (haskell): " ++ message)
@@ -390,7 +418,9 @@ createDriverWithOptions :: Scheduler -> DriverOptions -> FrameworkInfo -> ByteSt
                         -> IO SchedulerDriver
 createDriverWithOptions scheduler options info master cred = do
   checkNoNul "master" master
-  p <- allocaBytes schedulerStructSize $ \vtable -> do
+  -- The library keeps the message of a failed mesos_sched_driver_new per OS
+  -- thread: read it on the thread that made the call.
+  created <- runInBoundThread $ allocaBytes schedulerStructSize $ \vtable -> do
     pokeSchedulerVTable vtable (schedulerVTable scheduler)
     withBytes (encodeFrameworkInfoWith info (optionFrameworkInfoExtras options)) $ \infoPtr infoLen ->
       BS.useAsCString master $ \masterPtr ->
@@ -398,38 +428,62 @@ createDriverWithOptions scheduler options info master cred = do
           alloca $ \out -> do
             code <- c_driver_new vtable nullPtr infoPtr infoLen masterPtr credPtr credLen
                       (fromBool' (optionImplicitAcknowledgements options)) out
-            when (code < 0) $
-              throwIO (DriverError (errorCodeOf code) ("mesos_sched_driver_new refused the framework info, master or credential (code " ++ show code ++ ")"))
-            peek out
-  driver <- newDriver p
+            if code < 0
+              then Left . DriverError (errorCodeOf code) . ("createDriver: " ++) <$> lastError nullPtr
+              else Right <$> peek out
+  p <- either throwIO return created
+  driver <- newDriver (schedulerDrivers scheduler) p
   writeIORef (driverExtras driver) (optionFrameworkInfoExtras options)
-  atomicModifyIORef' (schedulerDrivers scheduler) (\ds -> (driver : ds, ()))
+  atomicModifyIORef' (schedulerDrivers scheduler) (\ds -> (IntMap.insert (handleKey p) driver ds, ()))
   (forM_ (optionSettings options) $ \(key, value) -> setOption driver key value)
     `onException` destroyDriver driver
   return driver
 
 -- | Destroy a driver: stop it (failover semantics: tasks keep running) if it
--- still runs, wait for its thread and for calls in progress in other threads
--- (an 'await' returns), free it. Idempotent. Throws 'DriverError'
--- 'CalledFromCallback' inside one of the driver's callbacks.
+-- still runs, wait for calls in progress in other threads (an 'await'
+-- returns) and for a callback still running, free it. Idempotent. A
+-- callback still running meanwhile may call the driver and gets the stopped
+-- status; other threads get 'DriverDestroyed' from the moment this begins.
+-- Throws 'DriverError' 'CalledFromCallback' inside one of the driver's
+-- callbacks.
 destroyDriver :: SchedulerDriver -> IO ()
 destroyDriver d = do
   refuseInCallback d "destroyDriver"
-  wasAlive <- atomically $ do
-    alive <- readTVar (driverAlive d)
-    writeTVar (driverAlive d) False
-    return alive
-  when wasAlive $ do
-    -- Stopping (with failover, what free does first anyway) releases an await
-    -- or run blocked in another thread, so the handle is never freed under a
-    -- call. Repeated: a run that was already on its way in may start the
-    -- driver after the first stop.
-    let drain = do
-          void (c_driver_stop (driverPtr d) (fromBool' True))
-          idle <- timeout 100000 (atomically (readTVar (driverCalls d) >>= \n -> when (n > 0) retry))
-          when (isNothing idle) drain
-    drain
-    c_driver_free (driverPtr d)
+  wasOpen <- atomically $ do
+    life <- readTVar (driverLife d)
+    when (life == LifeOpen) $ writeTVar (driverLife d) LifeClosing
+    return (life == LifeOpen)
+  -- Not interruptible once begun: an exception halfway would leave the
+  -- handle neither usable nor freed (C's free waits the same way).
+  if wasOpen then uninterruptibleMask_ (closeAndFree d)
+  -- Destroyed by another thread meanwhile: return once it is freed.
+  else atomically (readTVar (driverLife d) >>= \life -> unless (life == LifeFreed) retry)
+
+closeAndFree :: SchedulerDriver -> IO ()
+closeAndFree d = do
+  let p = driverPtr d
+      noCallsWithin limit = do
+        expired <- maybe (return (return False)) (fmap readTVar . registerDelay) limit
+        atomically $
+          (readTVar (driverCalls d) >>= \n -> if n > 0 then retry else return True)
+            `orElse` (expired >>= \e -> if e then return False else retry)
+      -- Stopping (with failover, what free does first anyway) releases an
+      -- await or run blocked in another thread. Repeated: a run that was
+      -- already on its way in may start the driver after the first stop.
+      drain = do
+        void (c_driver_stop p (fromBool' True))
+        idle <- noCallsWithin (Just 100000)
+        unless idle drain
+  drain
+  -- Returns once a callback in progress has returned; none starts after
+  -- the stop. Only then is the handle marked freed, so that callback's
+  -- calls reached a handle whose free had not begun.
+  void (c_driver_join p)
+  atomically (writeTVar (driverLife d) LifeFreeing)
+  void (noCallsWithin Nothing)
+  c_driver_free p
+  atomicModifyIORef' (driverRegistry d) (\ds -> (IntMap.delete (handleKey p) ds, ()))
+  atomically (writeTVar (driverLife d) LifeFreed)
 
 refuseInCallback :: SchedulerDriver -> String -> IO ()
 refuseInCallback d what = do
@@ -444,12 +498,17 @@ fromBool' b = if b then 1 else 0
 -- | Run a C call on a live driver and turn its code into a 'Status'.
 call :: SchedulerDriver -> String -> (DriverPtr -> IO Int32) -> IO Status
 call d what f = do
+  self <- myThreadId
+  inOwnCallback <- (== Just self) <$> readIORef (driverInCallback d)
   entered <- atomically $ do
-    alive <- readTVar (driverAlive d)
-    when alive $ modifyTVar' (driverCalls d) (+ 1)
-    return alive
+    life <- readTVar (driverLife d)
+    let allowed = life == LifeOpen || (life == LifeClosing && inOwnCallback)
+    when allowed $ modifyTVar' (driverCalls d) (+ 1)
+    return allowed
   unless entered $ throwIO (DriverError DriverDestroyed (what ++ ": the driver was destroyed"))
-  outcome <- (do
+  -- The library keeps the message of a failed call per handle and OS thread:
+  -- make the call and read the message on one bound thread.
+  outcome <- runInBoundThread (do
       code <- f (driverPtr d)
       if code >= 0
         then return (Right (toEnum (fromIntegral code)))
@@ -495,7 +554,9 @@ abort :: SchedulerDriver -> IO Status
 abort d = call d "abort" c_driver_abort
 
 -- | Waits for the driver to be stopped or aborted, possibly blocking the
--- current thread indefinitely. Returns 'Aborted' if the driver was aborted.
+-- current thread indefinitely. Returns 'Aborted' if the driver was aborted,
+-- and only once a callback still running has returned (none starts after
+-- 'stop' or 'abort' returned): the caller then owns its world again.
 -- Other Haskell threads keep running meanwhile, and the waiting thread can
 -- be interrupted (e.g. by 'System.Timeout.timeout'). Throws 'DriverError'
 -- 'CalledFromCallback' inside a callback, where it would never return.

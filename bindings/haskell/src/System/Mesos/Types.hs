@@ -22,6 +22,11 @@
 --
 -- Decoding skips every field a record does not model, so messages from newer
 -- masters decode. Re-encoding a decoded record writes only the modelled fields.
+-- Every other field of the public Mesos API stays reachable as raw protobuf:
+-- 'RawMessage' decodes any message into its fields, 'withRawFields' adds
+-- fields to a record's encoding (e.g. a TaskInfo's @kill_policy@ = 12), and
+-- 'OfferOperationRaw' sends such bytes through
+-- 'System.Mesos.Scheduler.acceptOffers'.
 module System.Mesos.Types (
   -- * Core Framework & Executor types
   -- ** Masters & Slaves
@@ -78,6 +83,12 @@ module System.Mesos.Types (
   -- ** Health Checks
   HealthCheck(..),
   HealthCheckStrategy(..),
+  -- ** Resource Usage & Performance Statistics
+  ResourceStatistics(..),
+  ResourceUsage(..),
+  ResourceUsageExecutor(..),
+  PerformanceStatistics(..),
+  TrafficControlStatistics(..),
   -- ** Credentials
   Credential(..),
   credential,
@@ -89,7 +100,11 @@ module System.Mesos.Types (
   -- * Protobuf encoding
   Message,
   encodeMessage,
-  decodeMessage
+  decodeMessage,
+  -- ** Fields beyond the records
+  RawMessage(..),
+  withRawFields,
+  WireValue(..)
 ) where
 
 import           Data.ByteString               (ByteString)
@@ -247,30 +262,35 @@ instance Enum TaskStatusReason where
 -- | Mount mode of a 'Volume'.
 data Mode = ReadWrite -- ^ Mount the volume in R/W mode
           | ReadOnly  -- ^ Mount the volume as read-only
+          | UnknownMode !Int -- ^ A mode number this package does not know.
   deriving (Show, Eq)
 
--- | RW = 1, RO = 2 (any other number reads as 'ReadWrite').
+-- | RW = 1, RO = 2; 'toEnum' is total.
 instance Enum Mode where
   fromEnum ReadWrite = 1
   fromEnum ReadOnly = 2
+  fromEnum (UnknownMode n) = n
+  toEnum 1 = ReadWrite
   toEnum 2 = ReadOnly
-  toEnum _ = ReadWrite
+  toEnum n = UnknownMode n
 
 -- | Who may discover a service (see 'DiscoveryInfo').
 data Visibility = VisibilityFramework
                 | VisibilityCluster
                 | VisibilityExternal
+                | UnknownVisibility !Int -- ^ A visibility number this package does not know.
                 deriving (Show, Eq)
 
--- | FRAMEWORK = 0, CLUSTER = 1, EXTERNAL = 2 (any other number reads as
--- 'VisibilityExternal', the least restrictive).
+-- | FRAMEWORK = 0, CLUSTER = 1, EXTERNAL = 2; 'toEnum' is total.
 instance Enum Visibility where
   fromEnum VisibilityFramework = 0
   fromEnum VisibilityCluster = 1
   fromEnum VisibilityExternal = 2
+  fromEnum (UnknownVisibility n) = n
   toEnum 0 = VisibilityFramework
   toEnum 1 = VisibilityCluster
-  toEnum _ = VisibilityExternal
+  toEnum 2 = VisibilityExternal
+  toEnum n = UnknownVisibility n
 
 ------------------------------------------------------------------------------
 -- Identifiers
@@ -748,14 +768,17 @@ commandInfo v = CommandInfo [] Nothing v Nothing
 -- | @mesos.CommandInfo@
 instance Message CommandInfo where
   encodeFields c =
+    -- In field-number order, as protobuf encoders write them.
     repeated (messageField 1) (commandInfoUris c)
       <> optional (subMessage 2 . repeated (subMessage 1 . variable)) (commandInfoEnvironment c)
-      <> command (commandInfoValue c)
+      <> bytesField 3 value
       <> optional (bytesField 5) (commandInfoUser c)
+      <> rawArguments
     where
-      variable (name, value) = bytesField 1 name <> bytesField 2 value
-      command (ShellCommand v) = bytesField 3 v
-      command (RawCommand v args) = bytesField 3 v <> boolField 6 False <> repeated (bytesField 7) args
+      variable (name, v) = bytesField 1 name <> bytesField 2 v
+      (value, rawArguments) = case commandInfoValue c of
+        ShellCommand v -> (v, mempty)
+        RawCommand v args -> (v, boolField 6 False <> repeated (bytesField 7) args)
   decodeFields fs = do
     environment <- optSub 2 fs
     shell <- fromMaybe True <$> optBool 6 fs
@@ -873,15 +896,13 @@ instance Message TaskInfo where
       <> messageField 2 (taskInfoId' t)
       <> messageField 3 (taskInfoSlaveId t)
       <> repeated (messageField 4) (taskInfoResources t)
-      <> implementation (taskInfoImplementation t)
+      <> (case taskInfoImplementation t of TaskExecutor e -> messageField 5 e; TaskCommand _ -> mempty)
       <> optional (bytesField 6) (taskInfoData_ t)
+      <> (case taskInfoImplementation t of TaskCommand c -> messageField 7 c; TaskExecutor _ -> mempty)
       <> optional (messageField 8) (taskInfoHealthCheck t)
       <> optional (messageField 9) (taskInfoContainer t)
       <> (if null (taskInfoLabels t) then mempty else subMessage 10 (encodeLabels (taskInfoLabels t)))
       <> optional (messageField 11) (taskInfoDiscovery t)
-    where
-      implementation (TaskCommand c) = messageField 7 c
-      implementation (TaskExecutor e) = messageField 5 e
   decodeFields fs = do
     executor <- optMessage 5 fs
     command <- optMessage 7 fs
@@ -952,7 +973,10 @@ instance Message TaskStatus where
 
 -- | The kind of container.
 data ContainerType = Docker { dockerImage :: ByteString }
-                   | Unknown Int -- ^ Any other container type (e.g. MESOS = 2), by number.
+                   | MesosContainer
+                     -- ^ The Mesos containerizer (MESOS = 2), without an image: the
+                     -- task runs in the agent's root filesystem.
+                   | Unknown Int -- ^ Any other container type, by number.
   deriving (Show, Eq)
 
 -- | Describes a container.
@@ -963,16 +987,20 @@ data ContainerInfo = ContainerInfo
 
 -- | @mesos.ContainerInfo@
 instance Message ContainerInfo where
-  encodeFields c = containerType (containerInfoContainerType c) <> repeated (messageField 2) (containerInfoVolumes c)
+  encodeFields c =
+    enumField 1 typeNumber <> repeated (messageField 2) (containerInfoVolumes c) <> docker
     where
-      containerType (Docker image) = enumField 1 1 <> subMessage 3 (bytesField 1 image)
-      containerType (Unknown n) = enumField 1 n
+      (typeNumber, docker) = case containerInfoContainerType c of
+        Docker image -> (1, subMessage 3 (bytesField 1 image))
+        MesosContainer -> (2, mempty)
+        Unknown n -> (n, mempty)
   decodeFields fs = do
     typeNumber <- reqEnum "type" 1 fs
     containerType <- case typeNumber of
       1 -> do
         docker <- reqSub "docker" 3 fs
         Docker <$> reqBytes "docker.image" 1 docker
+      2 -> Right MesosContainer
       n -> Right (Unknown n)
     ContainerInfo containerType <$> repMessage 2 fs
 
@@ -1001,7 +1029,12 @@ data HealthCheckStrategy
      }
    | CommandCheck
      { healthCheckStrategyCommand :: !CommandInfo -- ^ Command health check.
-     } deriving (Show, Eq)
+     }
+   | TCPCheck
+     { healthCheckStrategyPort     :: !Word32 -- ^ Port to open a TCP connection to.
+     }
+   | UnknownCheck !Int -- ^ A check type this package does not know, by number.
+   deriving (Show, Eq)
 
 -- | A health check for a task.
 data HealthCheck = HealthCheck
@@ -1013,31 +1046,45 @@ data HealthCheck = HealthCheck
   , healthCheckGracePeriodSeconds  :: !(Maybe Double) -- ^ Amount of time to allow failed health checks since launch.
   } deriving (Show, Eq)
 
--- | @mesos.HealthCheck@ (COMMAND and HTTP checks)
+-- | @mesos.HealthCheck@ (COMMAND, HTTP and TCP checks)
 instance Message HealthCheck where
   encodeFields h =
-    strategy (healthCheckStrategy h)
+    http
       <> optional (doubleField 2) (healthCheckDelaySeconds h)
       <> optional (doubleField 3) (healthCheckIntervalSeconds h)
       <> optional (doubleField 4) (healthCheckTimeoutSeconds h)
       <> optional (varintField 5 . fromIntegral) (healthCheckConsecutiveFailures h)
       <> optional (doubleField 6) (healthCheckGracePeriodSeconds h)
+      <> command
+      <> enumField 8 checkType
+      <> tcp
     where
-      strategy (HTTPCheck port path statuses) =
-        enumField 8 2
-          <> subMessage 1 (varintField 1 (fromIntegral port) <> optional (bytesField 2) path
-                           <> repeated (varintField 4 . fromIntegral) statuses)
-      strategy (CommandCheck command) = enumField 8 1 <> messageField 7 command
+      (checkType, http, command, tcp) = case healthCheckStrategy h of
+        HTTPCheck port path statuses ->
+          ( 2
+          , subMessage 1 (varintField 1 (fromIntegral port) <> optional (bytesField 2) path
+                          <> repeated (varintField 4 . fromIntegral) statuses)
+          , mempty, mempty )
+        CommandCheck c -> (1, mempty, messageField 7 c, mempty)
+        TCPCheck port -> (3, mempty, mempty, subMessage 9 (varintField 1 (fromIntegral port)))
+        UnknownCheck n -> (n, mempty, mempty, mempty)
   decodeFields fs = do
     checkType <- optEnum 8 fs
     http <- optSub 1 fs
     command <- optMessage 7 fs
-    strategy <- case (checkType, http, command) of
-      (Just 1, _, Just c) -> Right (CommandCheck c)
-      (Just 2, Just h, _) -> httpCheck h
-      (Nothing, Just h, _) -> httpCheck h
-      (Nothing, Nothing, Just c) -> Right (CommandCheck c)
-      (t, _, _) -> Left ("unsupported health check type " ++ maybe "(none)" show t)
+    tcp <- optSub 9 fs
+    strategy <- case (checkType, http, command, tcp) of
+      (Just 1, _, Just c, _) -> Right (CommandCheck c)
+      (Just 1, _, Nothing, _) -> Left "a COMMAND health check without its command"
+      (Just 2, Just h, _, _) -> httpCheck h
+      (Just 2, Nothing, _, _) -> Left "an HTTP health check without its http field"
+      (Just 3, _, _, Just t) -> TCPCheck . fromIntegral <$> reqVarint "tcp.port" 1 t
+      (Just 3, _, _, Nothing) -> Left "a TCP health check without its tcp field"
+      (Just n, _, _, _) -> Right (UnknownCheck n)
+      -- Before the type field existed, the filled field told the kind.
+      (Nothing, Just h, _, _) -> httpCheck h
+      (Nothing, Nothing, Just c, _) -> Right (CommandCheck c)
+      (Nothing, Nothing, Nothing, _) -> Right (UnknownCheck 0)
     HealthCheck strategy
       <$> optDouble 2 fs
       <*> optDouble 3 fs
@@ -1095,3 +1142,392 @@ instance Message DiscoveryInfo where
       <*> optBytes 5 fs
       <*> (optSub 6 fs >>= maybe (Right []) (repMessage 1))
       <*> (optSub 7 fs >>= maybe (Right []) decodeLabels)
+
+------------------------------------------------------------------------------
+-- Resource usage statistics (what an agent reports about its containers)
+
+-- | Statistics of a traffic control queue discipline of a container's network.
+data TrafficControlStatistics = TrafficControlStatistics
+  { trafficControlStatisticsIDId'      :: !ByteString
+  , trafficControlStatisticsBacklog    :: !(Maybe Word64)
+  , trafficControlStatisticsBytes      :: !(Maybe Word64)
+  , trafficControlStatisticsDrops      :: !(Maybe Word64)
+  , trafficControlStatisticsOverlimits :: !(Maybe Word64)
+  , trafficControlStatisticsPackets    :: !(Maybe Word64)
+  , trafficControlStatisticsQlen       :: !(Maybe Word64)
+  , trafficControlStatisticsRatebps    :: !(Maybe Word64)
+  , trafficControlStatisticsRatepps    :: !(Maybe Word64)
+  , trafficControlStatisticsRequeues   :: !(Maybe Word64)
+  } deriving (Show, Eq)
+
+-- | @mesos.TrafficControlStatistics@
+instance Message TrafficControlStatistics where
+  encodeFields x =
+    bytesField 1 (trafficControlStatisticsIDId' x)
+      <> optional (varintField 2 . fromIntegral) (trafficControlStatisticsBacklog x)
+      <> optional (varintField 3 . fromIntegral) (trafficControlStatisticsBytes x)
+      <> optional (varintField 4 . fromIntegral) (trafficControlStatisticsDrops x)
+      <> optional (varintField 5 . fromIntegral) (trafficControlStatisticsOverlimits x)
+      <> optional (varintField 6 . fromIntegral) (trafficControlStatisticsPackets x)
+      <> optional (varintField 7 . fromIntegral) (trafficControlStatisticsQlen x)
+      <> optional (varintField 8 . fromIntegral) (trafficControlStatisticsRatebps x)
+      <> optional (varintField 9 . fromIntegral) (trafficControlStatisticsRatepps x)
+      <> optional (varintField 10 . fromIntegral) (trafficControlStatisticsRequeues x)
+  decodeFields fs =
+    TrafficControlStatistics
+      <$> reqBytes "id" 1 fs
+      <*> (fmap fromIntegral <$> optVarint 2 fs)
+      <*> (fmap fromIntegral <$> optVarint 3 fs)
+      <*> (fmap fromIntegral <$> optVarint 4 fs)
+      <*> (fmap fromIntegral <$> optVarint 5 fs)
+      <*> (fmap fromIntegral <$> optVarint 6 fs)
+      <*> (fmap fromIntegral <$> optVarint 7 fs)
+      <*> (fmap fromIntegral <$> optVarint 8 fs)
+      <*> (fmap fromIntegral <$> optVarint 9 fs)
+      <*> (fmap fromIntegral <$> optVarint 10 fs)
+
+-- | A sample of @perf@ counters of a container (@mesos.PerfStatistics@).
+data PerformanceStatistics = PerformanceStatistics
+  { performanceStatisticsTimestamp              :: !Double
+  , performanceStatisticsDuration               :: !Double
+  , performanceStatisticsCycles                 :: !(Maybe Word64)
+  , performanceStatisticsStalledCyclesFrontend  :: !(Maybe Word64)
+  , performanceStatisticsStalledCyclesBackend   :: !(Maybe Word64)
+  , performanceStatisticsInstructions           :: !(Maybe Word64)
+  , performanceStatisticsCacheReferences        :: !(Maybe Word64)
+  , performanceStatisticsCacheMisses            :: !(Maybe Word64)
+  , performanceStatisticsBranches               :: !(Maybe Word64)
+  , performanceStatisticsBranchMisses           :: !(Maybe Word64)
+  , performanceStatisticsBusCycles              :: !(Maybe Word64)
+  , performanceStatisticsRefCycles              :: !(Maybe Word64)
+  , performanceStatisticsCpuClock               :: !(Maybe Double)
+  , performanceStatisticsTaskClock              :: !(Maybe Double)
+  , performanceStatisticsPageFaults             :: !(Maybe Word64)
+  , performanceStatisticsMinorFaults            :: !(Maybe Word64)
+  , performanceStatisticsMajorFaults            :: !(Maybe Word64)
+  , performanceStatisticsContextSwitches        :: !(Maybe Word64)
+  , performanceStatisticsCpuMigrations          :: !(Maybe Word64)
+  , performanceStatisticsAlignmentFaults        :: !(Maybe Word64)
+  , performanceStatisticsEmulationFaults        :: !(Maybe Word64)
+  , performanceStatisticsL1DcacheLoads          :: !(Maybe Word64)
+  , performanceStatisticsL1DcacheLoadMisses     :: !(Maybe Word64)
+  , performanceStatisticsL1DcacheStores         :: !(Maybe Word64)
+  , performanceStatisticsL1DcacheStoreMisses    :: !(Maybe Word64)
+  , performanceStatisticsL1DcachePrefetches     :: !(Maybe Word64)
+  , performanceStatisticsL1DcachePrefetchMisses :: !(Maybe Word64)
+  , performanceStatisticsL1IcacheLoads          :: !(Maybe Word64)
+  , performanceStatisticsL1IcacheLoadMisses     :: !(Maybe Word64)
+  , performanceStatisticsL1IcachePrefetches     :: !(Maybe Word64)
+  , performanceStatisticsL1IcachePrefetchMisses :: !(Maybe Word64)
+  , performanceStatisticsLlcLoads               :: !(Maybe Word64)
+  , performanceStatisticsLlcLoadMisses          :: !(Maybe Word64)
+  , performanceStatisticsLlcStores              :: !(Maybe Word64)
+  , performanceStatisticsLlcStoreMisses         :: !(Maybe Word64)
+  , performanceStatisticsLlcPrefetches          :: !(Maybe Word64)
+  , performanceStatisticsLlcPrefetchMisses      :: !(Maybe Word64)
+  , performanceStatisticsDtlbLoads              :: !(Maybe Word64)
+  , performanceStatisticsDtlbLoadMisses         :: !(Maybe Word64)
+  , performanceStatisticsDtlbStores             :: !(Maybe Word64)
+  , performanceStatisticsDtlbStoreMisses        :: !(Maybe Word64)
+  , performanceStatisticsDtlbPrefetches         :: !(Maybe Word64)
+  , performanceStatisticsDtlbPrefetchMisses     :: !(Maybe Word64)
+  , performanceStatisticsItlbLoads              :: !(Maybe Word64)
+  , performanceStatisticsItlbLoadMisses         :: !(Maybe Word64)
+  , performanceStatisticsBranchLoads            :: !(Maybe Word64)
+  , performanceStatisticsBranchLoadMisses       :: !(Maybe Word64)
+  , performanceStatisticsNodeLoads              :: !(Maybe Word64)
+  , performanceStatisticsNodeLoadMisses         :: !(Maybe Word64)
+  , performanceStatisticsNodeStores             :: !(Maybe Word64)
+  , performanceStatisticsNodeStoreMisses        :: !(Maybe Word64)
+  , performanceStatisticsNodePrefetches         :: !(Maybe Word64)
+  , performanceStatisticsNodePrefetchMisses     :: !(Maybe Word64)
+  } deriving (Show, Eq)
+
+-- | @mesos.PerfStatistics@
+instance Message PerformanceStatistics where
+  encodeFields x =
+    doubleField 1 (performanceStatisticsTimestamp x)
+      <> doubleField 2 (performanceStatisticsDuration x)
+      <> optional (varintField 3 . fromIntegral) (performanceStatisticsCycles x)
+      <> optional (varintField 4 . fromIntegral) (performanceStatisticsStalledCyclesFrontend x)
+      <> optional (varintField 5 . fromIntegral) (performanceStatisticsStalledCyclesBackend x)
+      <> optional (varintField 6 . fromIntegral) (performanceStatisticsInstructions x)
+      <> optional (varintField 7 . fromIntegral) (performanceStatisticsCacheReferences x)
+      <> optional (varintField 8 . fromIntegral) (performanceStatisticsCacheMisses x)
+      <> optional (varintField 9 . fromIntegral) (performanceStatisticsBranches x)
+      <> optional (varintField 10 . fromIntegral) (performanceStatisticsBranchMisses x)
+      <> optional (varintField 11 . fromIntegral) (performanceStatisticsBusCycles x)
+      <> optional (varintField 12 . fromIntegral) (performanceStatisticsRefCycles x)
+      <> optional (doubleField 13) (performanceStatisticsCpuClock x)
+      <> optional (doubleField 14) (performanceStatisticsTaskClock x)
+      <> optional (varintField 15 . fromIntegral) (performanceStatisticsPageFaults x)
+      <> optional (varintField 16 . fromIntegral) (performanceStatisticsMinorFaults x)
+      <> optional (varintField 17 . fromIntegral) (performanceStatisticsMajorFaults x)
+      <> optional (varintField 18 . fromIntegral) (performanceStatisticsContextSwitches x)
+      <> optional (varintField 19 . fromIntegral) (performanceStatisticsCpuMigrations x)
+      <> optional (varintField 20 . fromIntegral) (performanceStatisticsAlignmentFaults x)
+      <> optional (varintField 21 . fromIntegral) (performanceStatisticsEmulationFaults x)
+      <> optional (varintField 22 . fromIntegral) (performanceStatisticsL1DcacheLoads x)
+      <> optional (varintField 23 . fromIntegral) (performanceStatisticsL1DcacheLoadMisses x)
+      <> optional (varintField 24 . fromIntegral) (performanceStatisticsL1DcacheStores x)
+      <> optional (varintField 25 . fromIntegral) (performanceStatisticsL1DcacheStoreMisses x)
+      <> optional (varintField 26 . fromIntegral) (performanceStatisticsL1DcachePrefetches x)
+      <> optional (varintField 27 . fromIntegral) (performanceStatisticsL1DcachePrefetchMisses x)
+      <> optional (varintField 28 . fromIntegral) (performanceStatisticsL1IcacheLoads x)
+      <> optional (varintField 29 . fromIntegral) (performanceStatisticsL1IcacheLoadMisses x)
+      <> optional (varintField 30 . fromIntegral) (performanceStatisticsL1IcachePrefetches x)
+      <> optional (varintField 31 . fromIntegral) (performanceStatisticsL1IcachePrefetchMisses x)
+      <> optional (varintField 32 . fromIntegral) (performanceStatisticsLlcLoads x)
+      <> optional (varintField 33 . fromIntegral) (performanceStatisticsLlcLoadMisses x)
+      <> optional (varintField 34 . fromIntegral) (performanceStatisticsLlcStores x)
+      <> optional (varintField 35 . fromIntegral) (performanceStatisticsLlcStoreMisses x)
+      <> optional (varintField 36 . fromIntegral) (performanceStatisticsLlcPrefetches x)
+      <> optional (varintField 37 . fromIntegral) (performanceStatisticsLlcPrefetchMisses x)
+      <> optional (varintField 38 . fromIntegral) (performanceStatisticsDtlbLoads x)
+      <> optional (varintField 39 . fromIntegral) (performanceStatisticsDtlbLoadMisses x)
+      <> optional (varintField 40 . fromIntegral) (performanceStatisticsDtlbStores x)
+      <> optional (varintField 41 . fromIntegral) (performanceStatisticsDtlbStoreMisses x)
+      <> optional (varintField 42 . fromIntegral) (performanceStatisticsDtlbPrefetches x)
+      <> optional (varintField 43 . fromIntegral) (performanceStatisticsDtlbPrefetchMisses x)
+      <> optional (varintField 44 . fromIntegral) (performanceStatisticsItlbLoads x)
+      <> optional (varintField 45 . fromIntegral) (performanceStatisticsItlbLoadMisses x)
+      <> optional (varintField 46 . fromIntegral) (performanceStatisticsBranchLoads x)
+      <> optional (varintField 47 . fromIntegral) (performanceStatisticsBranchLoadMisses x)
+      <> optional (varintField 48 . fromIntegral) (performanceStatisticsNodeLoads x)
+      <> optional (varintField 49 . fromIntegral) (performanceStatisticsNodeLoadMisses x)
+      <> optional (varintField 50 . fromIntegral) (performanceStatisticsNodeStores x)
+      <> optional (varintField 51 . fromIntegral) (performanceStatisticsNodeStoreMisses x)
+      <> optional (varintField 52 . fromIntegral) (performanceStatisticsNodePrefetches x)
+      <> optional (varintField 53 . fromIntegral) (performanceStatisticsNodePrefetchMisses x)
+  decodeFields fs =
+    PerformanceStatistics
+      <$> reqDouble "timestamp" 1 fs
+      <*> reqDouble "duration" 2 fs
+      <*> (fmap fromIntegral <$> optVarint 3 fs)
+      <*> (fmap fromIntegral <$> optVarint 4 fs)
+      <*> (fmap fromIntegral <$> optVarint 5 fs)
+      <*> (fmap fromIntegral <$> optVarint 6 fs)
+      <*> (fmap fromIntegral <$> optVarint 7 fs)
+      <*> (fmap fromIntegral <$> optVarint 8 fs)
+      <*> (fmap fromIntegral <$> optVarint 9 fs)
+      <*> (fmap fromIntegral <$> optVarint 10 fs)
+      <*> (fmap fromIntegral <$> optVarint 11 fs)
+      <*> (fmap fromIntegral <$> optVarint 12 fs)
+      <*> optDouble 13 fs
+      <*> optDouble 14 fs
+      <*> (fmap fromIntegral <$> optVarint 15 fs)
+      <*> (fmap fromIntegral <$> optVarint 16 fs)
+      <*> (fmap fromIntegral <$> optVarint 17 fs)
+      <*> (fmap fromIntegral <$> optVarint 18 fs)
+      <*> (fmap fromIntegral <$> optVarint 19 fs)
+      <*> (fmap fromIntegral <$> optVarint 20 fs)
+      <*> (fmap fromIntegral <$> optVarint 21 fs)
+      <*> (fmap fromIntegral <$> optVarint 22 fs)
+      <*> (fmap fromIntegral <$> optVarint 23 fs)
+      <*> (fmap fromIntegral <$> optVarint 24 fs)
+      <*> (fmap fromIntegral <$> optVarint 25 fs)
+      <*> (fmap fromIntegral <$> optVarint 26 fs)
+      <*> (fmap fromIntegral <$> optVarint 27 fs)
+      <*> (fmap fromIntegral <$> optVarint 28 fs)
+      <*> (fmap fromIntegral <$> optVarint 29 fs)
+      <*> (fmap fromIntegral <$> optVarint 30 fs)
+      <*> (fmap fromIntegral <$> optVarint 31 fs)
+      <*> (fmap fromIntegral <$> optVarint 32 fs)
+      <*> (fmap fromIntegral <$> optVarint 33 fs)
+      <*> (fmap fromIntegral <$> optVarint 34 fs)
+      <*> (fmap fromIntegral <$> optVarint 35 fs)
+      <*> (fmap fromIntegral <$> optVarint 36 fs)
+      <*> (fmap fromIntegral <$> optVarint 37 fs)
+      <*> (fmap fromIntegral <$> optVarint 38 fs)
+      <*> (fmap fromIntegral <$> optVarint 39 fs)
+      <*> (fmap fromIntegral <$> optVarint 40 fs)
+      <*> (fmap fromIntegral <$> optVarint 41 fs)
+      <*> (fmap fromIntegral <$> optVarint 42 fs)
+      <*> (fmap fromIntegral <$> optVarint 43 fs)
+      <*> (fmap fromIntegral <$> optVarint 44 fs)
+      <*> (fmap fromIntegral <$> optVarint 45 fs)
+      <*> (fmap fromIntegral <$> optVarint 46 fs)
+      <*> (fmap fromIntegral <$> optVarint 47 fs)
+      <*> (fmap fromIntegral <$> optVarint 48 fs)
+      <*> (fmap fromIntegral <$> optVarint 49 fs)
+      <*> (fmap fromIntegral <$> optVarint 50 fs)
+      <*> (fmap fromIntegral <$> optVarint 51 fs)
+      <*> (fmap fromIntegral <$> optVarint 52 fs)
+      <*> (fmap fromIntegral <$> optVarint 53 fs)
+
+-- | A snapshot of a container's resource usage. 'resourceStatisticsCpusLimit' reads as 0 when absent.
+data ResourceStatistics = ResourceStatistics
+  { resourceStatisticsTimestamp                     :: !Double
+  , resourceStatisticsProcesses                     :: !(Maybe Word32)
+  , resourceStatisticsThreads                       :: !(Maybe Word32)
+  , resourceStatisticsCpusUserTimeSecs              :: !(Maybe Double)
+  , resourceStatisticsCpusSystemTimeSecs            :: !(Maybe Double)
+  , resourceStatisticsCpusLimit                     :: !Double
+  , resourceStatisticsCpusPeriods                   :: !(Maybe Word32)
+  , resourceStatisticsCpusThrottled                 :: !(Maybe Word32)
+  , resourceStatisticsCpusThrottledTimeSecs         :: !(Maybe Double)
+  , resourceStatisticsMemoryTotalBytes              :: !(Maybe Word64)
+  , resourceStatisticsMemoryTotalMemSwBytes         :: !(Maybe Word64)
+  , resourceStatisticsMemoryLimitBytes              :: !(Maybe Word64)
+  , resourceStatisticsMemorySoftLimitBytes          :: !(Maybe Word64)
+  , resourceStatisticsMemoryFileBytes               :: !(Maybe Word64)
+  , resourceStatisticsMemoryAnonymousBytes          :: !(Maybe Word64)
+  , resourceStatisticsMemoryCacheBytes              :: !(Maybe Word64)
+  , resourceStatisticsMemoryRssBytes                :: !(Maybe Word64)
+  , resourceStatisticsMemoryMappedFileBytes         :: !(Maybe Word64)
+  , resourceStatisticsMemorySwapBytes               :: !(Maybe Word64)
+  , resourceStatisticsMemoryLowPressureCounter      :: !(Maybe Word64)
+  , resourceStatisticsMemoryMediumPressureCounter   :: !(Maybe Word64)
+  , resourceStatisticsMemoryCriticalPressureCounter :: !(Maybe Word64)
+  , resourceStatisticsDiskLimitBytes                :: !(Maybe Word64)
+  , resourceStatisticsDiskUsedBytes                 :: !(Maybe Word64)
+  , resourceStatisticsPerformanceStatistics         :: !(Maybe PerformanceStatistics)
+  , resourceStatisticsNetRxPackets                  :: !(Maybe Word64)
+  , resourceStatisticsNetRxBytes                    :: !(Maybe Word64)
+  , resourceStatisticsNetRxErrors                   :: !(Maybe Word64)
+  , resourceStatisticsNetRxDropped                  :: !(Maybe Word64)
+  , resourceStatisticsNetTxPackets                  :: !(Maybe Word64)
+  , resourceStatisticsNetTxBytes                    :: !(Maybe Word64)
+  , resourceStatisticsNetTxErrors                   :: !(Maybe Word64)
+  , resourceStatisticsNetTxDropped                  :: !(Maybe Word64)
+  , resourceStatisticsNetTcpRttMicroSecsP50         :: !(Maybe Double)
+  , resourceStatisticsNetTcpRttMicroSecsP90         :: !(Maybe Double)
+  , resourceStatisticsNetTcpRttMicroSecsP95         :: !(Maybe Double)
+  , resourceStatisticsNetTcpRttMicroSecsP99         :: !(Maybe Double)
+  , resourceStatisticsNetTcpActiveConnections       :: !(Maybe Double)
+  , resourceStatisticsNetTcpTimeWaitConnections     :: !(Maybe Double)
+  , resourceStatisticsNetTrafficControlStats        :: ![TrafficControlStatistics]
+  } deriving (Show, Eq)
+
+-- | @mesos.ResourceStatistics@
+instance Message ResourceStatistics where
+  encodeFields x =
+    doubleField 1 (resourceStatisticsTimestamp x)
+      <> optional (doubleField 2) (resourceStatisticsCpusUserTimeSecs x)
+      <> optional (doubleField 3) (resourceStatisticsCpusSystemTimeSecs x)
+      <> doubleField 4 (resourceStatisticsCpusLimit x)
+      <> optional (varintField 5 . fromIntegral) (resourceStatisticsMemoryRssBytes x)
+      <> optional (varintField 6 . fromIntegral) (resourceStatisticsMemoryLimitBytes x)
+      <> optional (varintField 7 . fromIntegral) (resourceStatisticsCpusPeriods x)
+      <> optional (varintField 8 . fromIntegral) (resourceStatisticsCpusThrottled x)
+      <> optional (doubleField 9) (resourceStatisticsCpusThrottledTimeSecs x)
+      <> optional (varintField 10 . fromIntegral) (resourceStatisticsMemoryFileBytes x)
+      <> optional (varintField 11 . fromIntegral) (resourceStatisticsMemoryAnonymousBytes x)
+      <> optional (varintField 12 . fromIntegral) (resourceStatisticsMemoryMappedFileBytes x)
+      <> optional (messageField 13) (resourceStatisticsPerformanceStatistics x)
+      <> optional (varintField 14 . fromIntegral) (resourceStatisticsNetRxPackets x)
+      <> optional (varintField 15 . fromIntegral) (resourceStatisticsNetRxBytes x)
+      <> optional (varintField 16 . fromIntegral) (resourceStatisticsNetRxErrors x)
+      <> optional (varintField 17 . fromIntegral) (resourceStatisticsNetRxDropped x)
+      <> optional (varintField 18 . fromIntegral) (resourceStatisticsNetTxPackets x)
+      <> optional (varintField 19 . fromIntegral) (resourceStatisticsNetTxBytes x)
+      <> optional (varintField 20 . fromIntegral) (resourceStatisticsNetTxErrors x)
+      <> optional (varintField 21 . fromIntegral) (resourceStatisticsNetTxDropped x)
+      <> optional (doubleField 22) (resourceStatisticsNetTcpRttMicroSecsP50 x)
+      <> optional (doubleField 23) (resourceStatisticsNetTcpRttMicroSecsP90 x)
+      <> optional (doubleField 24) (resourceStatisticsNetTcpRttMicroSecsP95 x)
+      <> optional (doubleField 25) (resourceStatisticsNetTcpRttMicroSecsP99 x)
+      <> optional (varintField 26 . fromIntegral) (resourceStatisticsDiskLimitBytes x)
+      <> optional (varintField 27 . fromIntegral) (resourceStatisticsDiskUsedBytes x)
+      <> optional (doubleField 28) (resourceStatisticsNetTcpActiveConnections x)
+      <> optional (doubleField 29) (resourceStatisticsNetTcpTimeWaitConnections x)
+      <> optional (varintField 30 . fromIntegral) (resourceStatisticsProcesses x)
+      <> optional (varintField 31 . fromIntegral) (resourceStatisticsThreads x)
+      <> optional (varintField 32 . fromIntegral) (resourceStatisticsMemoryLowPressureCounter x)
+      <> optional (varintField 33 . fromIntegral) (resourceStatisticsMemoryMediumPressureCounter x)
+      <> optional (varintField 34 . fromIntegral) (resourceStatisticsMemoryCriticalPressureCounter x)
+      <> repeated (messageField 35) (resourceStatisticsNetTrafficControlStats x)
+      <> optional (varintField 36 . fromIntegral) (resourceStatisticsMemoryTotalBytes x)
+      <> optional (varintField 37 . fromIntegral) (resourceStatisticsMemoryTotalMemSwBytes x)
+      <> optional (varintField 38 . fromIntegral) (resourceStatisticsMemorySoftLimitBytes x)
+      <> optional (varintField 39 . fromIntegral) (resourceStatisticsMemoryCacheBytes x)
+      <> optional (varintField 40 . fromIntegral) (resourceStatisticsMemorySwapBytes x)
+  decodeFields fs =
+    ResourceStatistics
+      <$> reqDouble "timestamp" 1 fs
+      <*> (fmap fromIntegral <$> optVarint 30 fs)
+      <*> (fmap fromIntegral <$> optVarint 31 fs)
+      <*> optDouble 2 fs
+      <*> optDouble 3 fs
+      <*> (fromMaybe 0 <$> optDouble 4 fs)
+      <*> (fmap fromIntegral <$> optVarint 7 fs)
+      <*> (fmap fromIntegral <$> optVarint 8 fs)
+      <*> optDouble 9 fs
+      <*> (fmap fromIntegral <$> optVarint 36 fs)
+      <*> (fmap fromIntegral <$> optVarint 37 fs)
+      <*> (fmap fromIntegral <$> optVarint 6 fs)
+      <*> (fmap fromIntegral <$> optVarint 38 fs)
+      <*> (fmap fromIntegral <$> optVarint 10 fs)
+      <*> (fmap fromIntegral <$> optVarint 11 fs)
+      <*> (fmap fromIntegral <$> optVarint 39 fs)
+      <*> (fmap fromIntegral <$> optVarint 5 fs)
+      <*> (fmap fromIntegral <$> optVarint 12 fs)
+      <*> (fmap fromIntegral <$> optVarint 40 fs)
+      <*> (fmap fromIntegral <$> optVarint 32 fs)
+      <*> (fmap fromIntegral <$> optVarint 33 fs)
+      <*> (fmap fromIntegral <$> optVarint 34 fs)
+      <*> (fmap fromIntegral <$> optVarint 26 fs)
+      <*> (fmap fromIntegral <$> optVarint 27 fs)
+      <*> optMessage 13 fs
+      <*> (fmap fromIntegral <$> optVarint 14 fs)
+      <*> (fmap fromIntegral <$> optVarint 15 fs)
+      <*> (fmap fromIntegral <$> optVarint 16 fs)
+      <*> (fmap fromIntegral <$> optVarint 17 fs)
+      <*> (fmap fromIntegral <$> optVarint 18 fs)
+      <*> (fmap fromIntegral <$> optVarint 19 fs)
+      <*> (fmap fromIntegral <$> optVarint 20 fs)
+      <*> (fmap fromIntegral <$> optVarint 21 fs)
+      <*> optDouble 22 fs
+      <*> optDouble 23 fs
+      <*> optDouble 24 fs
+      <*> optDouble 25 fs
+      <*> optDouble 28 fs
+      <*> optDouble 29 fs
+      <*> repMessage 35 fs
+
+-- | The resource usage of an agent's executors.
+newtype ResourceUsage = ResourceUsage
+  { resourceUsageExecutors :: [ResourceUsageExecutor]
+  } deriving (Show, Eq)
+
+-- | @mesos.ResourceUsage@
+instance Message ResourceUsage where
+  encodeFields = repeated (messageField 1) . resourceUsageExecutors
+  decodeFields fs = ResourceUsage <$> repMessage 1 fs
+
+-- | One executor's resources and their usage.
+data ResourceUsageExecutor = ResourceUsageExecutor
+  { resourceUsageExecutorExecutorInfo :: !ExecutorInfo
+  , resourceUsageExecutorAllocated    :: ![Resource]
+  , resourceUsageExecutorStatistics   :: !(Maybe ResourceStatistics)
+    -- ^ Absent when the isolator cannot tell.
+  } deriving (Show, Eq)
+
+-- | @mesos.ResourceUsage.Executor@
+instance Message ResourceUsageExecutor where
+  encodeFields e =
+    messageField 1 (resourceUsageExecutorExecutorInfo e)
+      <> repeated (messageField 2) (resourceUsageExecutorAllocated e)
+      <> optional (messageField 3) (resourceUsageExecutorStatistics e)
+  decodeFields fs =
+    ResourceUsageExecutor <$> reqMessage "executor_info" 1 fs <*> repMessage 2 fs <*> optMessage 3 fs
+
+------------------------------------------------------------------------------
+-- Raw protobuf
+
+-- | Any message as its wire fields (field number, value), in wire order: a
+-- way to read or write fields no record models. Field numbers are those of
+-- the public Mesos @mesos.proto@.
+newtype RawMessage = RawMessage { rawMessageFields :: [(Int, WireValue)] }
+  deriving (Show, Eq)
+
+-- | Every field, written back in order.
+instance Message RawMessage where
+  encodeFields = encodeWireFields . rawMessageFields
+  decodeFields = Right . RawMessage
+
+-- | A record's encoding followed by extra fields. Protobuf merges them as it
+-- merges any concatenation: an extra singular field replaces the record's,
+-- an extra repeated field adds items.
+withRawFields :: Message m => m -> [(Int, WireValue)] -> ByteString
+withRawFields record extra = encodeMessage record <> encodeMessage (RawMessage extra)

@@ -19,6 +19,7 @@ module System.Mesos.Internal.Wire
   , WireValue (..)
   , Fields
   , parseFields
+  , encodeWireFields
     -- * Encoding fields
   , varintField
   , int32Field
@@ -147,6 +148,18 @@ bytesField number value =
 -- | An embedded message field.
 messageField :: Message a => Int -> a -> B.Builder
 messageField number = bytesField number . encodeMessage
+
+-- | Serialize parsed fields again, in their order (a group's contents were
+-- skipped when parsing, so a 'GroupValue' writes nothing).
+encodeWireFields :: Fields -> B.Builder
+encodeWireFields = foldMap field
+  where
+    field (number, value) = case value of
+      VarintValue v -> varintField number v
+      Fixed64Value v -> tag number 1 <> B.word64LE v
+      BytesValue v -> bytesField number v
+      Fixed32Value v -> tag number 5 <> B.word32LE v
+      GroupValue -> mempty
 
 -- | Encode a field only when present.
 optional :: (a -> B.Builder) -> Maybe a -> B.Builder
