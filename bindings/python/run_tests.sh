@@ -38,8 +38,11 @@ setup_venv() {
   fi
   # mypy: tests/test_typing.py checks the shipped type information.
   "${pip[@]}" "pytest>=7" "pytest-timeout>=2" "mypy>=1.5"
-  # Reinstall the package itself each run so the tests see the current sources.
-  "${pip[@]}" --force-reinstall --no-deps "$here"
+  # Reinstall the package itself each run so the tests see the current sources. It
+  # bundles the library under test (setup.py's MESOS_SCHED_BUNDLE) instead of having
+  # setuptools-rust compile a release copy per venv; bindings/python/install_test.sh
+  # (scripts/install-test.sh) covers the cargo-building `pip install`.
+  MESOS_SCHED_BUNDLE="$MESOS_SCHED_LIBRARY" "${pip[@]}" --force-reinstall --no-deps "$here"
   "${pip[@]}" --upgrade "$protobuf"
 }
 
