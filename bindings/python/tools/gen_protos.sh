@@ -9,8 +9,8 @@
 #
 # The protoc used is the one bundled in grpcio-tools 1.62.3 (libprotoc 25.1, Python
 # gencode 4.25.1): its output has no runtime version gate and works with every protobuf
-# runtime from 4.25.1 to 7.x (checked: 4.25.8, 5.29.6, 6.33.6, 7.36.2), which is the
-# range pinned in pyproject.toml. A newer protoc (e.g. the vendored 36.x of the Rust
+# runtime from 3.20.3 to 7.x, the range pinned in pyproject.toml (run_tests.sh runs the
+# suite on both ends). A newer protoc (e.g. the vendored 36.x of the Rust
 # build) would emit code that refuses runtimes older than itself, so don't swap it in.
 # grpcio-tools is needed only here, at generation time, in a throwaway venv.
 set -euo pipefail
