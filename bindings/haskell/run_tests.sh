@@ -17,10 +17,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$here"
 
-apt_packages=(ghc cabal-install libghc-async-dev libghc-hspec-dev libghc-quickcheck2-dev)
+apt_packages=(ghc cabal-install pkg-config libghc-async-dev libghc-hspec-dev libghc-quickcheck2-dev)
 
 need_apt=0
-if ! command -v ghc >/dev/null 2>&1; then
+# pkg-config: the cabal flag of that name (on) finds the staged library with it.
+if ! command -v ghc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then
   need_apt=1
 else
   for pkg in hspec QuickCheck async; do
