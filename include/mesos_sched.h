@@ -105,6 +105,15 @@ typedef struct mesos_sched_driver mesos_sched_driver;
  * `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
  * (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
  *
+ * Callbacks run with the signal mask of the thread that called `mesos_sched_driver_start`
+ * (or `mesos_sched_driver_run`), so a child process a callback starts (fork/exec,
+ * system, popen) gets the mask the program expects; the library's other threads block
+ * every signal. The callback gate: a callback begins only while the driver runs, checked
+ * under the lock that stop and abort take; once `mesos_sched_driver_stop` or
+ * `mesos_sched_driver_abort` has returned no callback begins, and
+ * `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
+ * return only after a callback in progress has returned.
+ *
  * Byte arguments are serialized protobuf messages (v1 encoding, wire-identical to v0),
  * borrowed: valid only until the callback returns; copy what you keep. Byte pointers are
  * never NULL (a zero length may come with any non-NULL pointer, not to be read). Arrays
@@ -296,23 +305,28 @@ mesos_sched_status mesos_sched_driver_start(struct mesos_sched_driver *driver);
  * down (the master kills its tasks) when connected; true leaves the framework and its
  * tasks to a failover scheduler. Releases `mesos_sched_driver_join`. Returns ABORTED if
  * the driver had been aborted, else STOPPED (or the current status if it had not been
- * started). Any thread, also inside a callback (no callback runs after it returns,
- * except the one in progress).
+ * started). Any thread, also inside a callback. Once it returns no callback begins (a
+ * callback already in progress on another thread finishes; `mesos_sched_driver_join`
+ * waits for it).
  */
 mesos_sched_status mesos_sched_driver_stop(struct mesos_sched_driver *driver,
                                            bool failover);
 
 /**
- * Aborts a running driver: no more callbacks, no teardown (tasks keep running), and
+ * Aborts a running driver: no teardown (tasks keep running), and
  * `mesos_sched_driver_join` returns. Returns ABORTED, or the current status if it was
- * not running. Any thread, also inside a callback.
+ * not running. Any thread, also inside a callback. Once it returns no callback begins,
+ * not even the `error` callback of a failure the driver met just before (a callback
+ * already in progress on another thread finishes; join waits for it).
  */
 mesos_sched_status mesos_sched_driver_abort(struct mesos_sched_driver *driver);
 
 /**
- * Blocks until the driver is stopped or aborted and returns that status; returns at
- * once if it was never started. Any thread except inside one of this driver's callbacks
- * (CALLED_FROM_CALLBACK).
+ * Blocks until the driver is stopped or aborted and no callback runs any more, and
+ * returns that status; returns at once if it was never started. When the driver aborts
+ * itself on an error, join returns after the `error` callback has returned. So after
+ * stop + join nothing of the driver runs user code. Any thread except inside one of
+ * this driver's callbacks (CALLED_FROM_CALLBACK).
  */
 mesos_sched_status mesos_sched_driver_join(struct mesos_sched_driver *driver);
 
@@ -464,8 +478,9 @@ mesos_sched_status mesos_sched_driver_status(const struct mesos_sched_driver *dr
 /**
  * Releases a driver handle; NULL is ignored. A running driver is first stopped with
  * failover semantics (`mesos_sched_driver_stop(driver, true)`: no teardown, its tasks
- * keep running) and joined; a callback in progress on another thread is waited for and
- * no callback runs afterwards, so `user_data` may be released once this returns. Calls
+ * keep running; an aborted driver stays ABORTED) and joined; a callback in progress on
+ * another thread is waited for and no callback runs afterwards, so `user_data` may be
+ * released once this returns. Calls
  * already running on other threads are waited for (a join or run on another thread
  * returns, released by the stop); the handle must not be used once free has begun.
  *
@@ -478,11 +493,13 @@ mesos_sched_status mesos_sched_driver_status(const struct mesos_sched_driver *dr
 void mesos_sched_driver_free(struct mesos_sched_driver *driver);
 
 /**
- * Copies the message of the last failed call on `driver` into `buf` (NUL-terminated,
- * truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and returns the full
- * message length in bytes, without the NUL (0 = no error recorded). `buf` may be NULL
- * with `buf_len` 0 to ask for the length; allocate length + 1. Per handle, not per
- * thread: the message of a failed call is the latest one, whatever the thread.
+ * Copies the message of the calling thread's last failed call on `driver` into `buf`
+ * (NUL-terminated, truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and
+ * returns the full message length in bytes, without the NUL (0 = no error recorded).
+ * `buf` may be NULL with `buf_len` 0 to ask for the length; allocate length + 1.
+ * errno-like, per handle and thread: another thread's failure never overwrites it, and
+ * a call that the master refused later (after the function returned) is not a failed
+ * call: it goes to the log (`log.level`), never here.
  *
  * With `driver` NULL it reports the last error of a call made on this thread without a
  * handle: a failed `mesos_sched_driver_new` or a call passed a NULL driver. Never

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,11 @@ pub(crate) struct State {
     pub connected_at_abort: bool,
     /// The short-lived subscription of a teardown after abort.
     pub teardown_agent: Option<ureq::Agent>,
+    /// The thread running one of this driver's callbacks right now (the callback gate).
+    pub callback_thread: Option<ThreadId>,
+    /// The driver aborted itself on a fatal error whose `error` callback has not run yet
+    /// (join waits for it); a user's stop() or abort() cancels it.
+    pub error_owed: bool,
 }
 
 pub(crate) struct Shared {
@@ -112,8 +117,9 @@ pub(crate) struct Shared {
     pub credential: Option<(String, Vec<u8>)>,
     pub state: Mutex<State>,
     pub changed: Condvar,
-    pub last_error: Mutex<String>,
-    pub dispatcher_thread: OnceLock<ThreadId>,
+    pub last_errors: ThreadErrors,
+    /// Test-only: where the dispatcher may be held (see `Driver::set_pause_hook`).
+    pub pause_hook: Mutex<Option<PauseHook>>,
     pub scheduler: Mutex<Option<Box<dyn Scheduler>>>,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
     /// Milliseconds since `epoch` when the stream last delivered bytes.
@@ -130,8 +136,9 @@ impl Shared {
         self.lock().status == Status::Running
     }
 
+    /// Records a usage error of the calling thread.
     pub fn record_error(&self, message: &str) {
-        *self.last_error.lock() = message.to_string();
+        self.last_errors.record(message);
     }
 
     fn touch(&self) {
@@ -196,44 +203,126 @@ impl Shared {
         true
     }
 
-    /// Aborts (if running): no more callbacks, stream closed, join released.
+    /// The user's abort: aborts if running and cancels an `error` callback not yet begun
+    /// (once abort returns, no callback starts).
     pub fn abort(&self) -> Status {
-        let agent = {
+        let agents = {
             let mut state = self.lock();
+            state.error_owed = false;
             if state.status != Status::Running {
                 return state.status;
             }
-            state.status = Status::Aborted;
-            state.connected_at_abort = state.connection.is_some();
-            let calls = state.connection.take().map(|c| c.call_agent);
-            self.changed.notify_all();
-            [state.stream_agent.take(), calls]
+            self.abort_locked(&mut state)
         };
-        log_at!(self.logger, Level::Info, "driver aborted");
-        for agent in agent.into_iter().flatten() {
-            agent.shutdown();
-        }
+        self.finish_abort(agents);
         Status::Aborted
     }
 
-    /// What the master refused for good: abort, then the error callback.
+    /// Leaves RUNNING for ABORTED under the caller's lock; the connections to shut once
+    /// the lock is released (`finish_abort`).
+    fn abort_locked(&self, state: &mut State) -> [Option<ureq::Agent>; 2] {
+        state.status = Status::Aborted;
+        state.connected_at_abort = state.connection.is_some();
+        let calls = state.connection.take().map(|c| c.call_agent);
+        self.changed.notify_all();
+        [state.stream_agent.take(), calls]
+    }
+
+    fn finish_abort(&self, agents: [Option<ureq::Agent>; 2]) {
+        log_at!(self.logger, Level::Info, "driver aborted");
+        for agent in agents.into_iter().flatten() {
+            agent.shutdown();
+        }
+    }
+
+    /// What the master refused for good: abort, then the error callback, unless the
+    /// driver had already left RUNNING (then the error only goes to the log).
     pub fn fatal(&self, message: &str) {
         log_at!(self.logger, Level::Error, "fatal: {message}");
-        self.record_error(message);
-        if self.abort() != Status::Aborted {
-            return;
-        }
+        let agents = {
+            let mut state = self.lock();
+            if state.status != Status::Running {
+                return;
+            }
+            let agents = self.abort_locked(&mut state);
+            // The master ended this framework's subscription (or never accepted it): a
+            // later stop(false) must not subscribe again just to tear down.
+            state.connected_at_abort = false;
+            state.error_owed = true;
+            Self::dispatch(
+                &state,
+                Dispatch::Error {
+                    message: message.to_string(),
+                    abort_first: false,
+                },
+            );
+            agents
+        };
+        self.finish_abort(agents);
+    }
+
+    /// The callback gate: under the state lock, decides whether `item` may run a
+    /// callback now and marks the calling thread as inside one. Stop and abort take the
+    /// same lock, so once they return no callback begins.
+    fn enter_gate(&self, item: &Dispatch) -> Option<GatePass<'_>> {
         let mut state = self.lock();
-        // The master ended this framework's subscription (or never accepted it): a later
-        // stop(false) must not subscribe again just to tear down.
-        state.connected_at_abort = false;
-        Self::dispatch(
-            &state,
+        let mut aborted = None;
+        let enter = match item {
+            Dispatch::Exit => false,
             Dispatch::Error {
-                message: message.to_string(),
-                abort_first: false,
-            },
-        );
+                abort_first: true, ..
+            } => {
+                let running = state.status == Status::Running;
+                if running {
+                    aborted = Some(self.abort_locked(&mut state));
+                }
+                running
+            }
+            Dispatch::Error {
+                abort_first: false, ..
+            } => std::mem::take(&mut state.error_owed),
+            _ => state.status == Status::Running,
+        };
+        if !enter {
+            return None;
+        }
+        state.callback_thread = Some(std::thread::current().id());
+        drop(state);
+        if let Some(agents) = aborted {
+            self.finish_abort(agents);
+        }
+        Some(GatePass { shared: self })
+    }
+
+    /// True while a callback runs on a thread other than the caller's, or an `error`
+    /// callback is still owed: join must wait for it.
+    fn callback_pending_for_others(&self, state: &State) -> bool {
+        state.error_owed
+            || state
+                .callback_thread
+                .is_some_and(|thread| thread != std::thread::current().id())
+    }
+
+    /// Waits until the driver has left RUNNING and no callback runs or is owed
+    /// (join/run); the final status.
+    pub fn wait_until_finished(&self) -> Status {
+        let mut state = self.lock();
+        while state.status == Status::Running || self.callback_pending_for_others(&state) {
+            self.changed.wait(&mut state);
+        }
+        state.status
+    }
+
+    /// True when the calling thread runs one of this driver's callbacks.
+    pub fn in_callback(&self) -> bool {
+        self.lock().callback_thread == Some(std::thread::current().id())
+    }
+
+    fn pause_at(&self, point: PausePoint, callback: &str) {
+        let hook = self.pause_hook.lock().clone();
+        if let Some(hook) = hook {
+            hook(point, callback);
+        }
     }
 
     /// Waits up to `timeout` or until the status leaves RUNNING; true if still running.
@@ -256,6 +345,64 @@ impl Shared {
             request_timeout: options.request_timeout,
             connect_timeout: options.connect_timeout,
         }
+    }
+}
+
+/// A callback in progress; leaving the gate wakes join.
+pub(crate) struct GatePass<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.callback_thread = None;
+        self.shared.changed.notify_all();
+    }
+}
+
+/// Where the dispatcher can be held by a test, for each item it takes from its queue.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PausePoint {
+    /// The item was dequeued; the gate was not taken yet.
+    BeforeGate,
+    /// Inside the gate, just before the callback (no lock held).
+    InsideGate,
+}
+
+/// A test's hook: called with the point and the name of the callback to come.
+pub(crate) type PauseHook = Arc<dyn Fn(PausePoint, &str) + Send + Sync>;
+
+/// The last usage error of each thread that called into one driver (errno-like); a
+/// failure of a background thread is logged, never stored here.
+#[derive(Default)]
+pub(crate) struct ThreadErrors {
+    entries: Mutex<Vec<(ThreadId, String)>>,
+}
+
+impl ThreadErrors {
+    /// Threads remembered per driver; the oldest is forgotten beyond this.
+    const MAX_THREADS: usize = 64;
+
+    pub fn record(&self, message: &str) {
+        let me = std::thread::current().id();
+        let mut entries = self.entries.lock();
+        entries.retain(|(thread, _)| *thread != me);
+        if entries.len() >= Self::MAX_THREADS {
+            entries.remove(0);
+        }
+        entries.push((me, message.to_string()));
+    }
+
+    pub fn of_current_thread(&self) -> String {
+        let me = std::thread::current().id();
+        let entries = self.entries.lock();
+        entries
+            .iter()
+            .find(|(thread, _)| *thread == me)
+            .map(|(_, message)| message.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -956,7 +1103,6 @@ fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32,
             let text = response.body.trim().to_string();
             let message = format!("{name} answered {}: {text}", response.status);
             log_at!(shared.logger, Level::Warn, "{message}");
-            shared.record_error(&message);
             let not_subscribed = response.status == 403 && text.contains("not subscribed");
             let moved = (300..400).contains(&response.status);
             if (not_subscribed || moved) && shared.is_running() {
@@ -987,9 +1133,7 @@ fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32,
                 );
                 return;
             }
-            let message = format!("{name} failed: {e}");
-            log_at!(shared.logger, Level::Warn, "{message}");
-            shared.record_error(&message);
+            log_at!(shared.logger, Level::Warn, "{name} failed: {e}");
         }
     }
 }
@@ -1076,9 +1220,9 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
     }
 }
 
-/// Runs the callbacks, one at a time, in event order.
+/// Runs the callbacks, one at a time, in event order. Spawned without blocking signals:
+/// callbacks run with the signal mask of the thread that started the driver.
 pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>) {
-    let _ = shared.dispatcher_thread.set(std::thread::current().id());
     let Some(mut scheduler) = shared.scheduler.lock().take() else {
         return;
     };
@@ -1098,14 +1242,18 @@ pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>)
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
-                let message = format!("a scheduler callback panicked: {what}");
                 log_at!(
                     shared.logger,
                     Level::Error,
-                    "{message}; aborting the driver"
+                    "a scheduler callback panicked: {what}; aborting the driver"
                 );
-                shared.record_error(&message);
-                shared.abort();
+                let agents = {
+                    let mut state = shared.lock();
+                    (state.status == Status::Running).then(|| shared.abort_locked(&mut state))
+                };
+                if let Some(agents) = agents {
+                    shared.finish_abort(agents);
+                }
                 break;
             }
         }
@@ -1114,34 +1262,51 @@ pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>)
     log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
 }
 
-/// Delivers one item; false when the dispatcher should exit.
+impl Dispatch {
+    /// The callback this item leads to (for test pause hooks and logs).
+    fn callback_name(&self) -> &'static str {
+        match self {
+            Dispatch::Registered { .. } => "registered",
+            Dispatch::Reregistered { .. } => "reregistered",
+            Dispatch::Disconnected => "disconnected",
+            Dispatch::Event(event) => match event.r#type.unwrap_or(0) {
+                event_type::OFFERS => "resource_offers",
+                event_type::RESCIND => "offer_rescinded",
+                event_type::UPDATE => "status_update",
+                event_type::MESSAGE => "framework_message",
+                event_type::FAILURE => "slave_lost/executor_lost",
+                event_type::HEARTBEAT => "heartbeat",
+                event_type::INVERSE_OFFERS => "inverse_offers",
+                event_type::RESCIND_INVERSE_OFFER => "inverse_offer_rescinded",
+                event_type::UPDATE_OPERATION_STATUS => "operation_status",
+                _ => "none",
+            },
+            Dispatch::SyntheticUpdate(_) => "status_update",
+            Dispatch::Error { .. } => "error",
+            Dispatch::Exit => "exit",
+        }
+    }
+}
+
+/// Delivers one item through the callback gate; false when the dispatcher should exit.
 fn dispatch_one(
     shared: &Arc<Shared>,
     driver: &Driver,
     scheduler: &mut dyn Scheduler,
     item: Dispatch,
 ) -> bool {
-    let status = shared.lock().status;
+    if matches!(item, Dispatch::Exit) {
+        return false;
+    }
+    let name = item.callback_name();
+    shared.pause_at(PausePoint::BeforeGate, name);
+    let Some(_pass) = shared.enter_gate(&item) else {
+        return true;
+    };
+    shared.pause_at(PausePoint::InsideGate, name);
     match item {
         Dispatch::Exit => return false,
-        Dispatch::Error {
-            message,
-            abort_first,
-        } => {
-            let deliver = if abort_first {
-                let abort = status == Status::Running && shared.abort() == Status::Aborted;
-                if abort {
-                    shared.record_error(&message);
-                }
-                abort
-            } else {
-                status == Status::Aborted
-            };
-            if deliver {
-                scheduler.error(driver, &message);
-            }
-        }
-        _ if status != Status::Running => {}
+        Dispatch::Error { message, .. } => scheduler.error(driver, &message),
         Dispatch::Registered {
             framework_id,
             master_info,
