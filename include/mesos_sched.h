@@ -100,7 +100,8 @@ typedef struct mesos_sched_driver mesos_sched_driver;
  * members it does not have are NULL). Any member may be NULL ("not interested").
  *
  * Every callback gets the `user_data` given to `mesos_sched_driver_new` and the driver
- * handle. Callbacks run one at a time on the driver's own thread, never while a library
+ * handle. Callbacks run one at a time on the driver's own thread (in poll mode on the
+ * thread that calls `mesos_sched_driver_poll`, join or run), never while a library
  * lock is held. Inside a callback every driver function may be called except
  * `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
  * (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
@@ -284,7 +285,9 @@ mesos_sched_status mesos_sched_driver_new(const struct mesos_sched_scheduler *sc
  * `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`, `connect.timeout_ms`,
  * `recordio.max_record_bytes`, `ack.connections` (acknowledgements may overlap on this
  * many connections, default 4; other calls stay in order after them), `log.level`
- * (off/error/warn/info/debug/trace).
+ * (off/error/warn/info/debug/trace), `dispatch` (`thread`, the default: a driver thread
+ * runs the callbacks; `poll`: they run only inside `mesos_sched_driver_poll`, join and
+ * run, on the calling thread).
  *
  * Returns the current status (NOT_STARTED) on success; INVALID_ARGUMENT for an unknown
  * key or a bad value; INVALID_STATE once started. Any thread.
@@ -335,6 +338,31 @@ mesos_sched_status mesos_sched_driver_join(struct mesos_sched_driver *driver);
  * Any thread except inside one of this driver's callbacks (CALLED_FROM_CALLBACK).
  */
 mesos_sched_status mesos_sched_driver_run(struct mesos_sched_driver *driver);
+
+/**
+ * Poll mode (option `dispatch=poll`, set before start): runs the pending callbacks one
+ * at a time on the calling thread. Waits up to `timeout_ms` for the first: -1 = until at
+ * least one callback ran or the driver is no longer RUNNING, 0 = never waits; below -1
+ * is INVALID_ARGUMENT. `*dispatched_out` (may be NULL) = how many callbacks ran, written
+ * on success. Returns the driver's status; INVALID_STATE in thread mode;
+ * CALLED_FROM_CALLBACK inside a callback. Any thread; two threads polling at once take
+ * turns, so callbacks never overlap. Callbacks run with the calling thread's signal
+ * mask. In poll mode `mesos_sched_driver_join` and `mesos_sched_driver_run` also run
+ * the callbacks while they wait.
+ */
+mesos_sched_status mesos_sched_driver_poll(struct mesos_sched_driver *driver,
+                                           int32_t timeout_ms,
+                                           size_t *dispatched_out);
+
+/**
+ * Poll mode: writes to `*fd_out` a descriptor that is readable while callbacks are
+ * pending, for epoll/select/poll, asyncio or GHC's IO manager; then call
+ * `mesos_sched_driver_poll`. The driver owns it (valid until free); never read, write
+ * or close it. Returns the driver's status; NULL_ARGUMENT if `fd_out` is NULL;
+ * INVALID_STATE in thread mode. Any thread, also inside a callback.
+ */
+mesos_sched_status mesos_sched_driver_event_fd(struct mesos_sched_driver *driver,
+                                               int *fd_out);
 
 /**
  * Sends a REQUEST call with `request_count` serialized Request messages (borrowed for

@@ -292,6 +292,8 @@ impl Driver {
             teardown_agent: None,
             callback_thread: None,
             error_owed: false,
+            poll_signal: None,
+            poll_turn: None,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -349,6 +351,8 @@ impl Driver {
     ///   other calls still wait for the acknowledgements made before them; 1 sends every
     ///   call on one connection, one at a time; see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
+    /// - `dispatch`: `thread` (default: a driver thread runs the callbacks) or `poll`
+    ///   (callbacks run only inside `poll`, `join` and `run`, on the caller's thread).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();
         if state.status != Status::NotStarted {
@@ -357,9 +361,24 @@ impl Driver {
                 "option '{key}' can only be set before start"
             )));
         }
-        let result = state.options.set(key, value);
+        let mut result = state.options.set(key, value);
         if result.is_ok() && key == "log.level" {
             self.shared.logger.set_level(state.options.log_level);
+        }
+        if result.is_ok() && key == "dispatch" {
+            if !state.options.poll_mode {
+                state.poll_signal = None;
+            } else if state.poll_signal.is_none() {
+                match runtime::PollSignal::new() {
+                    Ok(signal) => state.poll_signal = Some(signal),
+                    Err(e) => {
+                        state.options.poll_mode = false;
+                        result = Err(Error::InvalidState(format!(
+                            "dispatch=poll: cannot create the event fd: {e}"
+                        )));
+                    }
+                }
+            }
         }
         drop(state);
         self.check(result)
@@ -384,22 +403,36 @@ impl Driver {
         state.suppressed_roles = state.options.suppressed_roles.iter().cloned().collect();
         let (dispatch_tx, dispatch_rx) = mpsc::channel();
         let (send_tx, send_rx) = mpsc::channel();
-        state.dispatch_tx = Some(dispatch_tx);
+        state.dispatch_tx = Some(runtime::DispatchSender {
+            tx: dispatch_tx,
+            signal: state.poll_signal.clone(),
+        });
         state.send_tx = Some(send_tx);
+        // Poll mode: the queue and the scheduler wait for the threads that poll.
+        let dispatch_rx = if state.options.poll_mode {
+            let scheduler = self.shared.scheduler.lock().take();
+            state.poll_turn = scheduler.map(|scheduler| (dispatch_rx, scheduler));
+            None
+        } else {
+            Some(dispatch_rx)
+        };
         drop(state);
         log_at!(self.shared.logger, Level::Info, "driver started");
 
         let mut threads = Vec::new();
         let shared = self.shared.clone();
-        let spawned = [
-            // Not with signals blocked: callbacks run with the caller's signal mask, so
-            // that a process a callback starts gets the mask the user expects.
+        // Not with signals blocked: callbacks run with the caller's signal mask, so that
+        // a process a callback starts gets the mask the user expects.
+        let dispatcher = dispatch_rx.map(|dispatch_rx| {
             std::thread::Builder::new()
                 .name("mesos-sched-dispatch".to_string())
                 .spawn({
                     let shared = shared.clone();
                     move || runtime::dispatcher_main(shared, dispatch_rx)
-                }),
+                })
+        });
+        let dispatcher_failed = dispatcher.as_ref().is_some_and(|spawned| spawned.is_err());
+        let spawned = [
             runtime::spawn_worker("mesos-sched-send", {
                 let shared = shared.clone();
                 move || runtime::sender_main(shared, send_rx, transport)
@@ -414,8 +447,7 @@ impl Driver {
             }),
         ];
         let mut failure = None;
-        let dispatcher_failed = spawned[0].is_err();
-        for result in spawned {
+        for result in dispatcher.into_iter().chain(spawned) {
             match result {
                 Ok(handle) => threads.push(handle),
                 Err(e) => failure = Some(e),
@@ -513,7 +545,57 @@ impl Driver {
                 "join() may not be called from inside a scheduler callback".to_string(),
             ));
         }
-        Ok(self.shared.wait_until_finished())
+        if !self.poll_mode() {
+            return Ok(self.shared.wait_until_finished());
+        }
+        // Poll mode: serve the callbacks while waiting.
+        loop {
+            if let Some(status) = self.shared.finished_status() {
+                return Ok(status);
+            }
+            runtime::poll(&self.shared, Some(JOIN_POLL_SLICE));
+        }
+    }
+
+    fn poll_mode(&self) -> bool {
+        self.shared.lock().options.poll_mode
+    }
+
+    /// Poll mode (`dispatch=poll`): runs the pending callbacks one at a time on the
+    /// calling thread, waiting up to `timeout` for the first (None: until one ran or the
+    /// driver is no longer running; zero: never waits). The driver's status and how many
+    /// callbacks ran. Threads polling at once take turns. `Error::InvalidState` in thread
+    /// mode, `Error::CalledFromCallback` inside a callback.
+    pub fn poll(&self, timeout: Option<Duration>) -> Result<(Status, usize), Error> {
+        if self.in_callback() {
+            return self.fail(Error::CalledFromCallback(
+                "poll() may not be called from inside a scheduler callback".to_string(),
+            ));
+        }
+        if !self.poll_mode() {
+            return self.fail(Error::InvalidState(
+                "poll() needs the option dispatch=poll".to_string(),
+            ));
+        }
+        Ok(runtime::poll(&self.shared, timeout))
+    }
+
+    /// Poll mode: a descriptor readable while callbacks are pending (for epoll/select),
+    /// owned by the driver and valid while it lives; never read it.
+    /// `Error::InvalidState` in thread mode.
+    pub fn event_fd(&self) -> Result<std::os::fd::RawFd, Error> {
+        let fd = self
+            .shared
+            .lock()
+            .poll_signal
+            .as_ref()
+            .map(|signal| signal.raw_fd());
+        match fd {
+            Some(fd) => Ok(fd),
+            None => self.fail(Error::InvalidState(
+                "event_fd() needs the option dispatch=poll".to_string(),
+            )),
+        }
     }
 
     pub fn run(&self) -> Result<Status, Error> {
@@ -875,6 +957,9 @@ impl Driver {
         *self.shared.pause_hook.lock() = Some(Arc::new(hook));
     }
 }
+
+/// How long a join in poll mode waits in one poll before checking the status again.
+const JOIN_POLL_SLICE: Duration = Duration::from_millis(100);
 
 /// `None` (all roles) becomes an empty list.
 fn owned_roles(roles: Option<&[&str]>) -> Vec<String> {

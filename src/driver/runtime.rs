@@ -41,6 +41,8 @@ pub(crate) enum Dispatch {
         message: String,
         abort_first: bool,
     },
+    /// Wakes a waiting `poll` (the driver left RUNNING); no callback.
+    Wake,
     Exit,
 }
 
@@ -92,7 +94,13 @@ pub(crate) struct State {
     pub watchdog: Option<Duration>,
     /// Base URL of the leader of the current attempt.
     pub attempt_leader: Option<String>,
-    pub dispatch_tx: Option<mpsc::Sender<Dispatch>>,
+    pub dispatch_tx: Option<DispatchSender>,
+    /// Poll mode: the event fd, from `set_option("dispatch", "poll")` until the driver
+    /// is dropped.
+    pub poll_signal: Option<Arc<PollSignal>>,
+    /// Poll mode: the dispatch queue and the scheduler, held by the thread whose turn it
+    /// is to run callbacks (None while a poller has them, and before start).
+    pub poll_turn: Option<(mpsc::Receiver<Dispatch>, Box<dyn Scheduler>)>,
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
     /// After a stop: when the monitor closes a stream the sender has not closed yet.
     pub stopped_at: Option<Instant>,
@@ -170,7 +178,7 @@ impl Shared {
 
     pub fn dispatch(state: &State, item: Dispatch) {
         if let Some(tx) = &state.dispatch_tx {
-            let _ = tx.send(item);
+            tx.send(item);
         }
     }
 
@@ -225,6 +233,7 @@ impl Shared {
         state.connected_at_abort = state.connection.is_some();
         let calls = state.connection.take().map(|c| c.call_agent);
         self.changed.notify_all();
+        Self::dispatch(state, Dispatch::Wake);
         [state.stream_agent.take(), calls]
     }
 
@@ -268,7 +277,7 @@ impl Shared {
         let mut state = self.lock();
         let mut aborted = None;
         let enter = match item {
-            Dispatch::Exit => false,
+            Dispatch::Exit | Dispatch::Wake => false,
             Dispatch::Error {
                 abort_first: true, ..
             } => {
@@ -313,6 +322,14 @@ impl Shared {
         state.status
     }
 
+    /// The final status once the driver has left RUNNING and no callback runs or is
+    /// owed on another thread; None while join must still wait.
+    pub fn finished_status(&self) -> Option<Status> {
+        let state = self.lock();
+        let finished = state.status != Status::Running && !self.callback_pending_for_others(&state);
+        finished.then_some(state.status)
+    }
+
     /// True when the calling thread runs one of this driver's callbacks.
     pub fn in_callback(&self) -> bool {
         self.lock().callback_thread == Some(std::thread::current().id())
@@ -344,6 +361,82 @@ impl Shared {
             credential: self.credential.clone(),
             request_timeout: options.request_timeout,
             connect_timeout: options.connect_timeout,
+        }
+    }
+}
+
+/// Poll mode's wake-up: an eventfd that is readable while items wait in the dispatch
+/// queue. `pending` and the fd change together under its lock, so the fd never reads
+/// empty while an item waits.
+pub(crate) struct PollSignal {
+    pending: Mutex<usize>,
+    fd: std::os::fd::OwnedFd,
+}
+
+impl PollSignal {
+    pub fn new() -> std::io::Result<Arc<PollSignal>> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: eventfd returns a new descriptor (or -1), owned from here on.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Arc::new(PollSignal {
+            pending: Mutex::new(0),
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+        }))
+    }
+
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+
+    fn queued(&self, send: impl FnOnce()) {
+        use std::os::fd::AsRawFd;
+        let mut pending = self.pending.lock();
+        send();
+        *pending += 1;
+        if *pending == 1 {
+            let one = 1u64.to_ne_bytes();
+            // SAFETY: writes 8 bytes from a local buffer to our own eventfd.
+            unsafe { libc::write(self.fd.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+        }
+    }
+
+    fn taken(&self) {
+        use std::os::fd::AsRawFd;
+        let mut pending = self.pending.lock();
+        *pending = pending.saturating_sub(1);
+        if *pending == 0 {
+            let mut counter = [0u8; 8];
+            // SAFETY: reads at most 8 bytes into a local buffer; EAGAIN (already empty) is fine.
+            unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    counter.as_mut_ptr().cast(),
+                    counter.len(),
+                )
+            };
+        }
+    }
+}
+
+/// The sending side of the dispatch queue; in poll mode it also raises the event fd.
+pub(crate) struct DispatchSender {
+    pub tx: mpsc::Sender<Dispatch>,
+    pub signal: Option<Arc<PollSignal>>,
+}
+
+impl DispatchSender {
+    fn send(&self, item: Dispatch) {
+        match &self.signal {
+            Some(signal) => signal.queued(|| {
+                let _ = self.tx.send(item);
+            }),
+            None => {
+                let _ = self.tx.send(item);
+            }
         }
     }
 }
@@ -1228,38 +1321,109 @@ pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>)
     };
     let driver = Driver::internal(shared.clone());
     while let Ok(item) = rx.recv() {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            dispatch_one(&shared, &driver, scheduler.as_mut(), item)
-        }));
-        match outcome {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(panic) => {
-                // A panicking callback must not leave join() waiting forever on a driver
-                // whose callbacks can no longer run: abort, like a fatal error.
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                log_at!(
-                    shared.logger,
-                    Level::Error,
-                    "a scheduler callback panicked: {what}; aborting the driver"
-                );
-                let agents = {
-                    let mut state = shared.lock();
-                    (state.status == Status::Running).then(|| shared.abort_locked(&mut state))
-                };
-                if let Some(agents) = agents {
-                    shared.finish_abort(agents);
-                }
-                break;
-            }
+        match run_item(&shared, &driver, scheduler.as_mut(), item) {
+            ItemOutcome::Ran | ItemOutcome::Skipped => {}
+            ItemOutcome::Exit | ItemOutcome::Panicked => break,
         }
     }
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(scheduler)));
     log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
+}
+
+/// Poll mode: runs pending callbacks on the calling thread, waiting up to `timeout`
+/// (None: until one ran or the driver left RUNNING) for the first; the status and how
+/// many callbacks ran. Pollers take turns: the queue and the scheduler go with the turn.
+pub(crate) fn poll(shared: &Arc<Shared>, timeout: Option<Duration>) -> (Status, usize) {
+    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    let (rx, mut scheduler, signal) = {
+        let mut state = shared.lock();
+        loop {
+            if state.status == Status::NotStarted {
+                return (state.status, 0);
+            }
+            if let Some((rx, scheduler)) = state.poll_turn.take() {
+                break (rx, scheduler, state.poll_signal.clone());
+            }
+            match deadline {
+                Some(deadline) => {
+                    if shared.changed.wait_until(&mut state, deadline).timed_out() {
+                        return (state.status, 0);
+                    }
+                }
+                None => shared.changed.wait(&mut state),
+            }
+        }
+    };
+    let driver = Driver::internal(shared.clone());
+    let mut ran = 0;
+    loop {
+        let wait = ran == 0 && timeout != Some(Duration::ZERO) && shared.is_running();
+        let next = if !wait {
+            rx.try_recv().ok()
+        } else if let Some(deadline) = deadline {
+            rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()
+        } else {
+            rx.recv().ok()
+        };
+        let Some(item) = next else { break };
+        if let Some(signal) = &signal {
+            signal.taken();
+        }
+        if run_item(shared, &driver, scheduler.as_mut(), item) == ItemOutcome::Ran {
+            ran += 1;
+        }
+    }
+    let mut state = shared.lock();
+    state.poll_turn = Some((rx, scheduler));
+    shared.changed.notify_all();
+    (state.status, ran)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ItemOutcome {
+    /// A callback ran.
+    Ran,
+    /// Nothing to run (the gate was closed, or a wake-up).
+    Skipped,
+    /// The dispatcher thread should exit.
+    Exit,
+    /// A callback panicked; the driver aborted.
+    Panicked,
+}
+
+/// Runs one item, turning a panicking callback into an abort.
+fn run_item(
+    shared: &Arc<Shared>,
+    driver: &Driver,
+    scheduler: &mut dyn Scheduler,
+    item: Dispatch,
+) -> ItemOutcome {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch_one(shared, driver, scheduler, item)
+    }));
+    outcome.unwrap_or_else(|panic| {
+        // A panicking callback must not leave join() waiting forever on a driver whose
+        // callbacks can no longer run: abort, like a fatal error.
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        log_at!(
+            shared.logger,
+            Level::Error,
+            "a scheduler callback panicked: {what}; aborting the driver"
+        );
+        let agents = {
+            let mut state = shared.lock();
+            (state.status == Status::Running).then(|| shared.abort_locked(&mut state))
+        };
+        if let Some(agents) = agents {
+            shared.finish_abort(agents);
+        }
+        ItemOutcome::Panicked
+    })
 }
 
 impl Dispatch {
@@ -1283,29 +1447,31 @@ impl Dispatch {
             },
             Dispatch::SyntheticUpdate(_) => "status_update",
             Dispatch::Error { .. } => "error",
-            Dispatch::Exit => "exit",
+            Dispatch::Wake | Dispatch::Exit => "none",
         }
     }
 }
 
-/// Delivers one item through the callback gate; false when the dispatcher should exit.
+/// Delivers one item through the callback gate.
 fn dispatch_one(
     shared: &Arc<Shared>,
     driver: &Driver,
     scheduler: &mut dyn Scheduler,
     item: Dispatch,
-) -> bool {
-    if matches!(item, Dispatch::Exit) {
-        return false;
+) -> ItemOutcome {
+    match item {
+        Dispatch::Exit => return ItemOutcome::Exit,
+        Dispatch::Wake => return ItemOutcome::Skipped,
+        _ => {}
     }
     let name = item.callback_name();
     shared.pause_at(PausePoint::BeforeGate, name);
     let Some(_pass) = shared.enter_gate(&item) else {
-        return true;
+        return ItemOutcome::Skipped;
     };
     shared.pause_at(PausePoint::InsideGate, name);
     match item {
-        Dispatch::Exit => return false,
+        Dispatch::Exit | Dispatch::Wake => return ItemOutcome::Skipped,
         Dispatch::Error { message, .. } => scheduler.error(driver, &message),
         Dispatch::Registered {
             framework_id,
@@ -1316,7 +1482,7 @@ fn dispatch_one(
         Dispatch::SyntheticUpdate(status) => scheduler.status_update(driver, &status),
         Dispatch::Event(event) => deliver(shared, driver, scheduler, *event),
     }
-    true
+    ItemOutcome::Ran
 }
 
 fn deliver(

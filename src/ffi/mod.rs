@@ -13,7 +13,7 @@
 mod boundary;
 mod scheduler;
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -221,7 +221,9 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
 /// `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`, `connect.timeout_ms`,
 /// `recordio.max_record_bytes`, `ack.connections` (acknowledgements may overlap on this
 /// many connections, default 4; other calls stay in order after them), `log.level`
-/// (off/error/warn/info/debug/trace).
+/// (off/error/warn/info/debug/trace), `dispatch` (`thread`, the default: a driver thread
+/// runs the callbacks; `poll`: they run only inside `mesos_sched_driver_poll`, join and
+/// run, on the calling thread).
 ///
 /// Returns the current status (NOT_STARTED) on success; INVALID_ARGUMENT for an unknown
 /// key or a bad value; INVALID_STATE once started. Any thread.
@@ -309,6 +311,61 @@ pub unsafe extern "C" fn mesos_sched_driver_run(
     with_driver(driver, F, |handle| {
         handle.refuse_in_callback(F)?;
         status_of(handle.driver.run())
+    })
+}
+
+/// Poll mode (option `dispatch=poll`, set before start): runs the pending callbacks one
+/// at a time on the calling thread. Waits up to `timeout_ms` for the first: -1 = until at
+/// least one callback ran or the driver is no longer RUNNING, 0 = never waits; below -1
+/// is INVALID_ARGUMENT. `*dispatched_out` (may be NULL) = how many callbacks ran, written
+/// on success. Returns the driver's status; INVALID_STATE in thread mode;
+/// CALLED_FROM_CALLBACK inside a callback. Any thread; two threads polling at once take
+/// turns, so callbacks never overlap. Callbacks run with the calling thread's signal
+/// mask. In poll mode `mesos_sched_driver_join` and `mesos_sched_driver_run` also run
+/// the callbacks while they wait.
+#[no_mangle]
+pub unsafe extern "C" fn mesos_sched_driver_poll(
+    driver: *mut mesos_sched_driver,
+    timeout_ms: i32,
+    dispatched_out: *mut usize,
+) -> mesos_sched_status {
+    const F: &str = "mesos_sched_driver_poll";
+    with_driver(driver, F, |handle| {
+        let timeout = match timeout_ms {
+            -1 => None,
+            ms if ms >= 0 => Some(Duration::from_millis(ms as u64)),
+            ms => {
+                return Err(Error::InvalidArgument(format!(
+                    "{F}: timeout_ms is {ms} (expected -1 or >= 0)"
+                )))
+            }
+        };
+        let (status, dispatched) = handle.driver.poll(timeout)?;
+        if !dispatched_out.is_null() {
+            *dispatched_out = dispatched;
+        }
+        Ok(status.into())
+    })
+}
+
+/// Poll mode: writes to `*fd_out` a descriptor that is readable while callbacks are
+/// pending, for epoll/select/poll, asyncio or GHC's IO manager; then call
+/// `mesos_sched_driver_poll`. The driver owns it (valid until free); never read, write
+/// or close it. Returns the driver's status; NULL_ARGUMENT if `fd_out` is NULL;
+/// INVALID_STATE in thread mode. Any thread, also inside a callback.
+#[no_mangle]
+pub unsafe extern "C" fn mesos_sched_driver_event_fd(
+    driver: *mut mesos_sched_driver,
+    fd_out: *mut c_int,
+) -> mesos_sched_status {
+    const F: &str = "mesos_sched_driver_event_fd";
+    with_driver(driver, F, |handle| {
+        if fd_out.is_null() {
+            return Err(Error::NullArgument(format!("{F}: fd_out is NULL")));
+        }
+        let fd = handle.driver.event_fd()?;
+        *fd_out = fd;
+        Ok(handle.driver.status().into())
     })
 }
 

@@ -18,7 +18,8 @@ use crate::driver::{Driver, Error, Scheduler};
 /// members it does not have are NULL). Any member may be NULL ("not interested").
 ///
 /// Every callback gets the `user_data` given to `mesos_sched_driver_new` and the driver
-/// handle. Callbacks run one at a time on the driver's own thread, never while a library
+/// handle. Callbacks run one at a time on the driver's own thread (in poll mode on the
+/// thread that calls `mesos_sched_driver_poll`, join or run), never while a library
 /// lock is held. Inside a callback every driver function may be called except
 /// `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
 /// (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
