@@ -100,10 +100,20 @@ typedef struct mesos_sched_driver mesos_sched_driver;
  * members it does not have are NULL). Any member may be NULL ("not interested").
  *
  * Every callback gets the `user_data` given to `mesos_sched_driver_new` and the driver
- * handle. Callbacks run one at a time on the driver's own thread, never while a library
+ * handle. Callbacks run one at a time on the driver's own thread (in poll mode on the
+ * thread that calls `mesos_sched_driver_poll`, join or run), never while a library
  * lock is held. Inside a callback every driver function may be called except
  * `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
  * (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
+ *
+ * Callbacks run with the signal mask of the thread that called `mesos_sched_driver_start`
+ * (or `mesos_sched_driver_run`), so a child process a callback starts (fork/exec,
+ * system, popen) gets the mask the program expects; the library's other threads block
+ * every signal. The callback gate: a callback begins only while the driver runs, checked
+ * under the lock that stop and abort take; once `mesos_sched_driver_stop` or
+ * `mesos_sched_driver_abort` has returned no callback begins, and
+ * `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
+ * return only after a callback in progress has returned.
  *
  * Byte arguments are serialized protobuf messages (v1 encoding, wire-identical to v0),
  * borrowed: valid only until the callback returns; copy what you keep. Byte pointers are
@@ -275,7 +285,9 @@ mesos_sched_status mesos_sched_driver_new(const struct mesos_sched_scheduler *sc
  * `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`, `connect.timeout_ms`,
  * `recordio.max_record_bytes`, `ack.connections` (acknowledgements may overlap on this
  * many connections, default 4; other calls stay in order after them), `log.level`
- * (off/error/warn/info/debug/trace).
+ * (off/error/warn/info/debug/trace), `dispatch` (`thread`, the default: a driver thread
+ * runs the callbacks; `poll`: they run only inside `mesos_sched_driver_poll`, join and
+ * run, on the calling thread).
  *
  * Returns the current status (NOT_STARTED) on success; INVALID_ARGUMENT for an unknown
  * key or a bad value; INVALID_STATE once started. Any thread.
@@ -296,23 +308,28 @@ mesos_sched_status mesos_sched_driver_start(struct mesos_sched_driver *driver);
  * down (the master kills its tasks) when connected; true leaves the framework and its
  * tasks to a failover scheduler. Releases `mesos_sched_driver_join`. Returns ABORTED if
  * the driver had been aborted, else STOPPED (or the current status if it had not been
- * started). Any thread, also inside a callback (no callback runs after it returns,
- * except the one in progress).
+ * started). Any thread, also inside a callback. Once it returns no callback begins (a
+ * callback already in progress on another thread finishes; `mesos_sched_driver_join`
+ * waits for it).
  */
 mesos_sched_status mesos_sched_driver_stop(struct mesos_sched_driver *driver,
                                            bool failover);
 
 /**
- * Aborts a running driver: no more callbacks, no teardown (tasks keep running), and
+ * Aborts a running driver: no teardown (tasks keep running), and
  * `mesos_sched_driver_join` returns. Returns ABORTED, or the current status if it was
- * not running. Any thread, also inside a callback.
+ * not running. Any thread, also inside a callback. Once it returns no callback begins,
+ * not even the `error` callback of a failure the driver met just before (a callback
+ * already in progress on another thread finishes; join waits for it).
  */
 mesos_sched_status mesos_sched_driver_abort(struct mesos_sched_driver *driver);
 
 /**
- * Blocks until the driver is stopped or aborted and returns that status; returns at
- * once if it was never started. Any thread except inside one of this driver's callbacks
- * (CALLED_FROM_CALLBACK).
+ * Blocks until the driver is stopped or aborted and no callback runs any more, and
+ * returns that status; returns at once if it was never started. When the driver aborts
+ * itself on an error, join returns after the `error` callback has returned. So after
+ * stop + join nothing of the driver runs user code. Any thread except inside one of
+ * this driver's callbacks (CALLED_FROM_CALLBACK).
  */
 mesos_sched_status mesos_sched_driver_join(struct mesos_sched_driver *driver);
 
@@ -321,6 +338,31 @@ mesos_sched_status mesos_sched_driver_join(struct mesos_sched_driver *driver);
  * Any thread except inside one of this driver's callbacks (CALLED_FROM_CALLBACK).
  */
 mesos_sched_status mesos_sched_driver_run(struct mesos_sched_driver *driver);
+
+/**
+ * Poll mode (option `dispatch=poll`, set before start): runs the pending callbacks one
+ * at a time on the calling thread. Waits up to `timeout_ms` for the first: -1 = until at
+ * least one callback ran or the driver is no longer RUNNING, 0 = never waits; below -1
+ * is INVALID_ARGUMENT. `*dispatched_out` (may be NULL) = how many callbacks ran, written
+ * on success. Returns the driver's status; INVALID_STATE in thread mode;
+ * CALLED_FROM_CALLBACK inside a callback. Any thread; two threads polling at once take
+ * turns, so callbacks never overlap. Callbacks run with the calling thread's signal
+ * mask. In poll mode `mesos_sched_driver_join` and `mesos_sched_driver_run` also run
+ * the callbacks while they wait.
+ */
+mesos_sched_status mesos_sched_driver_poll(struct mesos_sched_driver *driver,
+                                           int32_t timeout_ms,
+                                           size_t *dispatched_out);
+
+/**
+ * Poll mode: writes to `*fd_out` a descriptor that is readable while callbacks are
+ * pending, for epoll/select/poll, asyncio or GHC's IO manager; then call
+ * `mesos_sched_driver_poll`. The driver owns it (valid until free); never read, write
+ * or close it. Returns the driver's status; NULL_ARGUMENT if `fd_out` is NULL;
+ * INVALID_STATE in thread mode. Any thread, also inside a callback.
+ */
+mesos_sched_status mesos_sched_driver_event_fd(struct mesos_sched_driver *driver,
+                                               int *fd_out);
 
 /**
  * Sends a REQUEST call with `request_count` serialized Request messages (borrowed for
@@ -464,8 +506,9 @@ mesos_sched_status mesos_sched_driver_status(const struct mesos_sched_driver *dr
 /**
  * Releases a driver handle; NULL is ignored. A running driver is first stopped with
  * failover semantics (`mesos_sched_driver_stop(driver, true)`: no teardown, its tasks
- * keep running) and joined; a callback in progress on another thread is waited for and
- * no callback runs afterwards, so `user_data` may be released once this returns. Calls
+ * keep running; an aborted driver stays ABORTED) and joined; a callback in progress on
+ * another thread is waited for and no callback runs afterwards, so `user_data` may be
+ * released once this returns. Calls
  * already running on other threads are waited for (a join or run on another thread
  * returns, released by the stop); the handle must not be used once free has begun.
  *
@@ -478,11 +521,13 @@ mesos_sched_status mesos_sched_driver_status(const struct mesos_sched_driver *dr
 void mesos_sched_driver_free(struct mesos_sched_driver *driver);
 
 /**
- * Copies the message of the last failed call on `driver` into `buf` (NUL-terminated,
- * truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and returns the full
- * message length in bytes, without the NUL (0 = no error recorded). `buf` may be NULL
- * with `buf_len` 0 to ask for the length; allocate length + 1. Per handle, not per
- * thread: the message of a failed call is the latest one, whatever the thread.
+ * Copies the message of the calling thread's last failed call on `driver` into `buf`
+ * (NUL-terminated, truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and
+ * returns the full message length in bytes, without the NUL (0 = no error recorded).
+ * `buf` may be NULL with `buf_len` 0 to ask for the length; allocate length + 1.
+ * errno-like, per handle and thread: another thread's failure never overwrites it, and
+ * a call that the master refused later (after the function returned) is not a failed
+ * call: it goes to the log (`log.level`), never here.
  *
  * With `driver` NULL it reports the last error of a call made on this thread without a
  * handle: a failed `mesos_sched_driver_new` or a call passed a NULL driver. Never

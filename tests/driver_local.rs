@@ -494,7 +494,7 @@ fn opaque_framework_info_reaches_the_local_master_byte_identical() {
 }
 
 #[test]
-fn a_call_past_the_request_timeout_is_reported_not_fatal() {
+fn a_call_past_the_request_timeout_is_logged_not_fatal() {
     let cluster = cluster(|_| {});
     let (recorder, log) = Recorder::new();
     let driver = driver_on(
@@ -507,9 +507,17 @@ fn a_call_past_the_request_timeout_is_reported_not_fatal() {
     driver.start();
     assert!(log.wait_for(WAIT, is_registered));
     cluster.delay_calls(Duration::from_secs(2), Duration::from_millis(500));
+    let calls_before = cluster.received_calls().len();
     driver.revive_offers(None).unwrap();
-    assert!(eventually(WAIT, || driver.last_error().contains("REVIVE")));
+    assert!(eventually(WAIT, || cluster.received_calls().len() > calls_before));
+    // Past the call's timeout (300 ms; the master answers after 500 ms).
+    std::thread::sleep(Duration::from_millis(800));
     assert_eq!(driver.status(), Status::Running);
+    assert_eq!(
+        driver.last_error(),
+        "",
+        "a background failure is no usage error"
+    );
     driver.stop(false);
 }
 

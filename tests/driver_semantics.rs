@@ -877,10 +877,7 @@ fn a_panicking_callback_aborts_the_driver() {
         ..Default::default()
     });
     assert_eq!(driver.join(), Ok(Status::Aborted));
-    assert!(
-        driver.last_error().contains("scheduler bug"),
-        "{}",
-        driver.last_error()
-    );
+    // The panic is logged (it is no usage error of this thread) and ends the stream.
+    assert_eq!(driver.last_error(), "");
     assert!(master.wait_open_streams(0, Duration::from_secs(2)));
 }

@@ -95,6 +95,14 @@ fn every_function_rejects_a_null_driver_naming_itself() {
                 Box::new(move || mesos_sched_driver_run(null)),
             ),
             (
+                "mesos_sched_driver_poll",
+                Box::new(move || mesos_sched_driver_poll(null, 0, ptr::null_mut())),
+            ),
+            (
+                "mesos_sched_driver_event_fd",
+                Box::new(move || mesos_sched_driver_event_fd(null, ptr::null_mut())),
+            ),
+            (
                 "mesos_sched_driver_status",
                 Box::new(move || mesos_sched_driver_status(null)),
             ),

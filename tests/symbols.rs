@@ -1,6 +1,6 @@
 //! The built libmesos_sched.so exports exactly the `mesos_sched_*` functions the header
-//! declares, which include every function ABI.md lists, and its soname is
-//! libmesos_sched.so.0.
+//! declares, which include every function ABI.md lists except those still pending in an
+//! open issue (named below), and its soname is libmesos_sched.so.0.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -29,6 +29,66 @@ const ABI_FUNCTIONS: &[&str] = &[
     "mesos_sched_driver_free",
     "mesos_sched_driver_last_error",
     "mesos_sched_version",
+    "mesos_sched_driver_poll",
+    "mesos_sched_driver_event_fd",
+];
+
+/// Functions ABI.md specifies whose implementation is still an open issue: not exported
+/// yet, and named here so that the gap is explicit. A name leaves this list when its
+/// issue lands (the test fails once it is exported and still listed).
+const ABI_FUNCTIONS_PENDING: &[(&str, &str)] = &[
+    (
+        "mesos_sched_executor_driver_new",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_set_option",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_start",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_stop",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_abort",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_join",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_run",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_send_status_update",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_send_framework_message",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_poll",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_event_fd",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_free",
+        "issue 13: executor driver",
+    ),
+    (
+        "mesos_sched_executor_driver_last_error",
+        "issue 13: executor driver",
+    ),
 ];
 
 fn crate_root() -> PathBuf {
@@ -147,9 +207,25 @@ fn every_abi_function_is_exported() {
             documented.len() >= ABI_FUNCTIONS.len(),
             "ABI.md parsing found only {documented:?}"
         );
+        let pending: BTreeSet<&str> = ABI_FUNCTIONS_PENDING.iter().map(|(n, _)| *n).collect();
         for name in &documented {
-            assert!(exported.contains(name), "ABI.md's {name} is not exported");
+            assert!(
+                exported.contains(name) || pending.contains(name.as_str()),
+                "ABI.md's {name} is not exported"
+            );
         }
+        for (name, issue) in ABI_FUNCTIONS_PENDING {
+            assert!(
+                documented.contains(*name),
+                "{name} is listed as pending ({issue}) but ABI.md does not name it"
+            );
+        }
+    }
+    for (name, issue) in ABI_FUNCTIONS_PENDING {
+        assert!(
+            !exported.contains(*name),
+            "{name} is exported now: remove it from the pending list ({issue})"
+        );
     }
 }
 

@@ -63,8 +63,8 @@ fn parse_master_at_depth(master: &str, depth: usize) -> Result<MasterSpec, Strin
         if path.is_empty() {
             return Err("master 'file://' without a path".to_string());
         }
-        let content = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read master file '{path}': {e}"))?;
+        let content =
+            read_master_file(path).map_err(|e| format!("cannot read master file '{path}': {e}"))?;
         return parse_master_at_depth(&content, depth + 1)
             .map_err(|e| format!("master file '{path}': {e}"));
     }
@@ -84,6 +84,43 @@ fn parse_master_at_depth(master: &str, depth: usize) -> Result<MasterSpec, Strin
         .map(|()| format!("http://{authority}"))
         .map(MasterSpec::Fixed)
         .map_err(|e| format!("master '{trimmed}': {e}"))
+}
+
+/// Largest master file read: a master string is a line, a zk:// URL at most a few KiB.
+pub const MAX_MASTER_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a `file://` master file: a regular file of at most `MAX_MASTER_FILE_BYTES`, in
+/// UTF-8. Opened without blocking, so that a FIFO or device fails at once instead of
+/// blocking `new` (the type is checked on the opened file, not on the path).
+fn read_master_file(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    let metadata = file.metadata().map_err(|e| e.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    if metadata.len() > MAX_MASTER_FILE_BYTES {
+        return Err(format!(
+            "{} bytes, larger than the {MAX_MASTER_FILE_BYTES} bytes a master file may have",
+            metadata.len()
+        ));
+    }
+    let mut content = Vec::new();
+    // Bounded even if the file grows after the check.
+    file.take(MAX_MASTER_FILE_BYTES + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| e.to_string())?;
+    if content.len() as u64 > MAX_MASTER_FILE_BYTES {
+        return Err(format!(
+            "larger than the {MAX_MASTER_FILE_BYTES} bytes a master file may have"
+        ));
+    }
+    String::from_utf8(content).map_err(|_| "not valid UTF-8".to_string())
 }
 
 fn parse_http(scheme: &str, rest: &str) -> Result<String, String> {
@@ -262,6 +299,49 @@ mod tests {
             parse_master(&format!("file://{}", zk.display())),
             Ok(MasterSpec::ZooKeeper(_))
         ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn master_files_that_are_not_small_regular_files_fail_at_once() {
+        let dir =
+            std::env::temp_dir().join(format!("mesos-sched-bad-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A FIFO nobody writes to: opening it for reading would block without O_NONBLOCK.
+        let fifo = dir.join("fifo");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let started = std::time::Instant::now();
+        let err = parse_master(&format!("file://{}", fifo.display())).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Devices: endless (/dev/zero) or empty (/dev/null), neither is a master file.
+        for device in ["/dev/zero", "/dev/null"] {
+            let err = parse_master(&format!("file://{device}")).unwrap_err();
+            assert!(err.contains("not a regular file"), "{device}: {err}");
+        }
+        // A directory.
+        let err = parse_master(&format!("file://{}", dir.display())).unwrap_err();
+        assert!(err.contains("cannot read master file"), "{err}");
+        // Just over the size limit, even though it starts with a valid master.
+        let big = dir.join("big");
+        let mut content = b"10.0.0.1:5050\n".to_vec();
+        content.resize(MAX_MASTER_FILE_BYTES as usize + 1, b' ');
+        std::fs::write(&big, &content).unwrap();
+        let err = parse_master(&format!("file://{}", big.display())).unwrap_err();
+        assert!(err.contains("larger than"), "{err}");
+        // At the limit it is read.
+        content.truncate(MAX_MASTER_FILE_BYTES as usize);
+        std::fs::write(&big, &content).unwrap();
+        assert_eq!(
+            fixed(&format!("file://{}", big.display())),
+            "http://10.0.0.1:5050"
+        );
+        // Not UTF-8.
+        let binary = dir.join("binary");
+        std::fs::write(&binary, [0xff, 0xfe, b':', b'1']).unwrap();
+        let err = parse_master(&format!("file://{}", binary.display())).unwrap_err();
+        assert!(err.contains("UTF-8"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -15,7 +15,7 @@ mod runtime;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::AtomicU64;
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -27,6 +27,8 @@ use crate::log_at;
 use crate::proto::{envelope, v1};
 use calls::{call_type, validate, validate_all};
 use options::Options;
+#[doc(hidden)]
+pub use runtime::PausePoint;
 use runtime::{Dispatch, Outgoing, Shared, State};
 
 /// Driver status; numbering identical to mesos.proto's `Status`.
@@ -89,10 +91,11 @@ impl std::error::Error for Error {}
 /// wire-identical to v0), borrowed for the duration of the call. All methods default to
 /// doing nothing. Callbacks run one at a time on the driver's dispatcher thread; every
 /// `Driver` method may be called from inside them except `join`/`run` (which return
-/// `Error::CalledFromCallback`). The driver's threads block every signal (signals go to
-/// the host's own threads), so callbacks run with all signals blocked, and a process a
-/// callback starts inherits that mask unless it resets it. A panicking callback aborts the
-/// driver.
+/// `Error::CalledFromCallback`). Callbacks run with the signal mask of the thread that
+/// called `start` (or `run`), so a process a callback starts gets the mask the user
+/// expects; the driver's other threads block every signal. The callback gate: once
+/// `stop` or `abort` has returned no callback begins, and `join`/`run` return only after
+/// a callback in progress has returned. A panicking callback aborts the driver.
 #[allow(unused_variables)]
 pub trait Scheduler: Send {
     fn registered(&mut self, driver: &Driver, framework_id: &[u8], master_info: &[u8]) {}
@@ -287,6 +290,10 @@ impl Driver {
             sender_done: false,
             connected_at_abort: false,
             teardown_agent: None,
+            callback_thread: None,
+            error_owed: false,
+            poll_signal: None,
+            poll_turn: None,
         };
         let shared = Arc::new(Shared {
             logger,
@@ -296,8 +303,8 @@ impl Driver {
             credential,
             state: Mutex::new(state),
             changed: Condvar::new(),
-            last_error: Mutex::new(String::new()),
-            dispatcher_thread: OnceLock::new(),
+            last_errors: Default::default(),
+            pause_hook: Mutex::new(None),
             scheduler: Mutex::new(Some(scheduler)),
             threads: Mutex::new(Vec::new()),
             last_activity_ms: AtomicU64::new(0),
@@ -344,6 +351,8 @@ impl Driver {
     ///   other calls still wait for the acknowledgements made before them; 1 sends every
     ///   call on one connection, one at a time; see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
+    /// - `dispatch`: `thread` (default: a driver thread runs the callbacks) or `poll`
+    ///   (callbacks run only inside `poll`, `join` and `run`, on the caller's thread).
     pub fn set_option(&self, key: &str, value: &str) -> Result<(), Error> {
         let mut state = self.shared.lock();
         if state.status != Status::NotStarted {
@@ -352,9 +361,24 @@ impl Driver {
                 "option '{key}' can only be set before start"
             )));
         }
-        let result = state.options.set(key, value);
+        let mut result = state.options.set(key, value);
         if result.is_ok() && key == "log.level" {
             self.shared.logger.set_level(state.options.log_level);
+        }
+        if result.is_ok() && key == "dispatch" {
+            if !state.options.poll_mode {
+                state.poll_signal = None;
+            } else if state.poll_signal.is_none() {
+                match runtime::PollSignal::new() {
+                    Ok(signal) => state.poll_signal = Some(signal),
+                    Err(e) => {
+                        state.options.poll_mode = false;
+                        result = Err(Error::InvalidState(format!(
+                            "dispatch=poll: cannot create the event fd: {e}"
+                        )));
+                    }
+                }
+            }
         }
         drop(state);
         self.check(result)
@@ -379,18 +403,36 @@ impl Driver {
         state.suppressed_roles = state.options.suppressed_roles.iter().cloned().collect();
         let (dispatch_tx, dispatch_rx) = mpsc::channel();
         let (send_tx, send_rx) = mpsc::channel();
-        state.dispatch_tx = Some(dispatch_tx);
+        state.dispatch_tx = Some(runtime::DispatchSender {
+            tx: dispatch_tx,
+            signal: state.poll_signal.clone(),
+        });
         state.send_tx = Some(send_tx);
+        // Poll mode: the queue and the scheduler wait for the threads that poll.
+        let dispatch_rx = if state.options.poll_mode {
+            let scheduler = self.shared.scheduler.lock().take();
+            state.poll_turn = scheduler.map(|scheduler| (dispatch_rx, scheduler));
+            None
+        } else {
+            Some(dispatch_rx)
+        };
         drop(state);
         log_at!(self.shared.logger, Level::Info, "driver started");
 
         let mut threads = Vec::new();
         let shared = self.shared.clone();
+        // Not with signals blocked: callbacks run with the caller's signal mask, so that
+        // a process a callback starts gets the mask the user expects.
+        let dispatcher = dispatch_rx.map(|dispatch_rx| {
+            std::thread::Builder::new()
+                .name("mesos-sched-dispatch".to_string())
+                .spawn({
+                    let shared = shared.clone();
+                    move || runtime::dispatcher_main(shared, dispatch_rx)
+                })
+        });
+        let dispatcher_failed = dispatcher.as_ref().is_some_and(|spawned| spawned.is_err());
         let spawned = [
-            runtime::spawn_worker("mesos-sched-dispatch", {
-                let shared = shared.clone();
-                move || runtime::dispatcher_main(shared, dispatch_rx)
-            }),
             runtime::spawn_worker("mesos-sched-send", {
                 let shared = shared.clone();
                 move || runtime::sender_main(shared, send_rx, transport)
@@ -405,7 +447,7 @@ impl Driver {
             }),
         ];
         let mut failure = None;
-        for result in spawned {
+        for result in dispatcher.into_iter().chain(spawned) {
             match result {
                 Ok(handle) => threads.push(handle),
                 Err(e) => failure = Some(e),
@@ -415,17 +457,37 @@ impl Driver {
         if let Some(e) = failure {
             self.shared
                 .fatal(&format!("cannot start the driver's threads: {e}"));
+            if dispatcher_failed {
+                // No thread will run the error callback: join must not wait for it.
+                self.shared.lock().error_owed = false;
+            }
         }
         self.status()
     }
 
     pub fn stop(&self, failover: bool) -> Status {
+        self.halt(failover, Status::Stopped)
+    }
+
+    /// stop(), except that an aborted driver ends as `if_aborted`: STOPPED for the
+    /// user's stop (as the classic driver), ABORTED when the handle is released (a
+    /// callback still running then keeps seeing ABORTED).
+    fn halt(&self, failover: bool, if_aborted: Status) -> Status {
         let mut state = self.shared.lock();
+        // Once stop returns no callback begins, an owed error callback included.
+        state.error_owed = false;
         if state.status != Status::Running && state.status != Status::Aborted {
             return state.status;
         }
         let was_aborted = state.status == Status::Aborted;
-        state.status = Status::Stopped;
+        if was_aborted && if_aborted == Status::Aborted && state.stopped_at.is_some() {
+            return Status::Aborted; // already released
+        }
+        state.status = if was_aborted {
+            if_aborted
+        } else {
+            Status::Stopped
+        };
         // The sender closes the stream once the calls queued before the stop are out;
         // should it hang, the monitor closes it after this grace: at once for a failover
         // (the master must see the framework go), after a call's timeout for a TEARDOWN.
@@ -483,11 +545,57 @@ impl Driver {
                 "join() may not be called from inside a scheduler callback".to_string(),
             ));
         }
-        let mut state = self.shared.lock();
-        while state.status == Status::Running {
-            self.shared.changed.wait(&mut state);
+        if !self.poll_mode() {
+            return Ok(self.shared.wait_until_finished());
         }
-        Ok(state.status)
+        // Poll mode: serve the callbacks while waiting.
+        loop {
+            if let Some(status) = self.shared.finished_status() {
+                return Ok(status);
+            }
+            runtime::poll(&self.shared, Some(JOIN_POLL_SLICE));
+        }
+    }
+
+    fn poll_mode(&self) -> bool {
+        self.shared.lock().options.poll_mode
+    }
+
+    /// Poll mode (`dispatch=poll`): runs the pending callbacks one at a time on the
+    /// calling thread, waiting up to `timeout` for the first (None: until one ran or the
+    /// driver is no longer running; zero: never waits). The driver's status and how many
+    /// callbacks ran. Threads polling at once take turns. `Error::InvalidState` in thread
+    /// mode, `Error::CalledFromCallback` inside a callback.
+    pub fn poll(&self, timeout: Option<Duration>) -> Result<(Status, usize), Error> {
+        if self.in_callback() {
+            return self.fail(Error::CalledFromCallback(
+                "poll() may not be called from inside a scheduler callback".to_string(),
+            ));
+        }
+        if !self.poll_mode() {
+            return self.fail(Error::InvalidState(
+                "poll() needs the option dispatch=poll".to_string(),
+            ));
+        }
+        Ok(runtime::poll(&self.shared, timeout))
+    }
+
+    /// Poll mode: a descriptor readable while callbacks are pending (for epoll/select),
+    /// owned by the driver and valid while it lives; never read it.
+    /// `Error::InvalidState` in thread mode.
+    pub fn event_fd(&self) -> Result<std::os::fd::RawFd, Error> {
+        let fd = self
+            .shared
+            .lock()
+            .poll_signal
+            .as_ref()
+            .map(|signal| signal.raw_fd());
+        match fd {
+            Some(fd) => Ok(fd),
+            None => self.fail(Error::InvalidState(
+                "event_fd() needs the option dispatch=poll".to_string(),
+            )),
+        }
     }
 
     pub fn run(&self) -> Result<Status, Error> {
@@ -506,9 +614,15 @@ impl Driver {
         self.shared.lock().status
     }
 
+    /// What releasing a handle does first: stop with failover (no teardown) when
+    /// running; an aborted driver stays ABORTED. Then `join` waits for the callbacks.
+    pub(crate) fn stop_for_release(&self) -> Status {
+        self.halt(true, Status::Aborted)
+    }
+
     /// Stops (failover, no teardown) if running, then waits for the threads.
     fn release(&self) {
-        let status = self.stop(true);
+        let status = self.stop_for_release();
         if status == Status::NotStarted {
             return;
         }
@@ -791,7 +905,6 @@ impl Driver {
         };
         if let Some(message) = error {
             // As the classic driver: the call returns, then abort + error().
-            self.shared.record_error(&message);
             Shared::dispatch(
                 &state,
                 Dispatch::Error {
@@ -818,21 +931,35 @@ impl Driver {
         Ok(state.status)
     }
 
-    /// The message of the last usage error or failed call on this handle ("" if none).
+    /// The message of the calling thread's last usage error on this driver ("" if
+    /// none): errno-like, per driver and thread. A call that the master refused later is
+    /// not a usage error; it goes to the log (`log.level`), never here.
     pub fn last_error(&self) -> String {
-        self.shared.last_error.lock().clone()
+        self.shared.last_errors.of_current_thread()
     }
 
-    /// Records a usage error message (the FFI layer reports its own checks here too).
+    /// Records a usage error of the calling thread (the FFI layer reports its own checks
+    /// here too).
     pub fn set_last_error(&self, message: &str) {
         self.shared.record_error(message);
     }
 
-    /// True when the calling thread is this driver's dispatcher thread (inside a callback).
+    /// True when the calling thread runs one of this driver's callbacks.
     pub fn in_callback(&self) -> bool {
-        self.shared.dispatcher_thread.get() == Some(&std::thread::current().id())
+        self.shared.in_callback()
+    }
+
+    /// Test-only: `hook` runs on the dispatcher thread at each `PausePoint` of every item
+    /// it takes, with the name of the callback to come, so a test can hold the
+    /// dispatcher there and force an interleaving. Not part of the supported API.
+    #[doc(hidden)]
+    pub fn set_pause_hook(&self, hook: impl Fn(PausePoint, &str) + Send + Sync + 'static) {
+        *self.shared.pause_hook.lock() = Some(Arc::new(hook));
     }
 }
+
+/// How long a join in poll mode waits in one poll before checking the status again.
+const JOIN_POLL_SLICE: Duration = Duration::from_millis(100);
 
 /// `None` (all roles) becomes an empty list.
 fn owned_roles(roles: Option<&[&str]>) -> Vec<String> {

@@ -25,6 +25,9 @@ pub(crate) struct Options {
     /// only after the previous one is acknowledged; every other call still waits for the
     /// acknowledgements made before it. 1 = every call on one connection, one at a time.
     pub ack_lanes: usize,
+    /// `dispatch=poll`: callbacks run on the threads that call `poll` (and join/run),
+    /// never on a library thread.
+    pub poll_mode: bool,
 }
 
 /// Default of `ack.connections`: one round trip at a time caps acknowledgements at one
@@ -47,6 +50,7 @@ impl Default for Options {
             max_record_bytes: crate::recordio::DEFAULT_MAX_RECORD_BYTES,
             log_level: Level::Off,
             ack_lanes: DEFAULT_ACK_CONNECTIONS,
+            poll_mode: false,
         }
     }
 }
@@ -121,6 +125,13 @@ impl Options {
                 self.max_record_bytes = max;
             }
             "log.level" => self.log_level = value.parse().map_err(bad)?,
+            "dispatch" => {
+                self.poll_mode = match value.trim() {
+                    "thread" => false,
+                    "poll" => true,
+                    _ => return Err(bad("expected thread or poll".into())),
+                }
+            }
             "ack.connections" => {
                 let lanes: usize = value
                     .trim()
@@ -202,6 +213,10 @@ mod tests {
         assert_eq!(o.backoff_initial, Duration::from_millis(10));
         o.set("log.level", "debug").unwrap();
         assert_eq!(o.log_level, Level::Debug);
+        o.set("dispatch", "poll").unwrap();
+        assert!(o.poll_mode);
+        o.set("dispatch", "thread").unwrap();
+        assert!(!o.poll_mode);
         for (key, value) in [
             ("nope", "1"),
             ("tls.verify", "maybe"),
@@ -211,6 +226,7 @@ mod tests {
             ("request.timeout_ms", "0"),
             ("recordio.max_record_bytes", "0"),
             ("log.level", "shout"),
+            ("dispatch", "callbacks"),
             ("tls.ca_file", "/nonexistent/ca.pem"),
         ] {
             let err = o.set(key, value).unwrap_err();

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,8 @@ pub(crate) enum Dispatch {
         message: String,
         abort_first: bool,
     },
+    /// Wakes a waiting `poll` (the driver left RUNNING); no callback.
+    Wake,
     Exit,
 }
 
@@ -92,7 +94,13 @@ pub(crate) struct State {
     pub watchdog: Option<Duration>,
     /// Base URL of the leader of the current attempt.
     pub attempt_leader: Option<String>,
-    pub dispatch_tx: Option<mpsc::Sender<Dispatch>>,
+    pub dispatch_tx: Option<DispatchSender>,
+    /// Poll mode: the event fd, from `set_option("dispatch", "poll")` until the driver
+    /// is dropped.
+    pub poll_signal: Option<Arc<PollSignal>>,
+    /// Poll mode: the dispatch queue and the scheduler, held by the thread whose turn it
+    /// is to run callbacks (None while a poller has them, and before start).
+    pub poll_turn: Option<(mpsc::Receiver<Dispatch>, Box<dyn Scheduler>)>,
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
     /// After a stop: when the monitor closes a stream the sender has not closed yet.
     pub stopped_at: Option<Instant>,
@@ -101,6 +109,11 @@ pub(crate) struct State {
     pub connected_at_abort: bool,
     /// The short-lived subscription of a teardown after abort.
     pub teardown_agent: Option<ureq::Agent>,
+    /// The thread running one of this driver's callbacks right now (the callback gate).
+    pub callback_thread: Option<ThreadId>,
+    /// The driver aborted itself on a fatal error whose `error` callback has not run yet
+    /// (join waits for it); a user's stop() or abort() cancels it.
+    pub error_owed: bool,
 }
 
 pub(crate) struct Shared {
@@ -112,8 +125,9 @@ pub(crate) struct Shared {
     pub credential: Option<(String, Vec<u8>)>,
     pub state: Mutex<State>,
     pub changed: Condvar,
-    pub last_error: Mutex<String>,
-    pub dispatcher_thread: OnceLock<ThreadId>,
+    pub last_errors: ThreadErrors,
+    /// Test-only: where the dispatcher may be held (see `Driver::set_pause_hook`).
+    pub pause_hook: Mutex<Option<PauseHook>>,
     pub scheduler: Mutex<Option<Box<dyn Scheduler>>>,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
     /// Milliseconds since `epoch` when the stream last delivered bytes.
@@ -130,8 +144,9 @@ impl Shared {
         self.lock().status == Status::Running
     }
 
+    /// Records a usage error of the calling thread.
     pub fn record_error(&self, message: &str) {
-        *self.last_error.lock() = message.to_string();
+        self.last_errors.record(message);
     }
 
     fn touch(&self) {
@@ -163,7 +178,7 @@ impl Shared {
 
     pub fn dispatch(state: &State, item: Dispatch) {
         if let Some(tx) = &state.dispatch_tx {
-            let _ = tx.send(item);
+            tx.send(item);
         }
     }
 
@@ -196,44 +211,135 @@ impl Shared {
         true
     }
 
-    /// Aborts (if running): no more callbacks, stream closed, join released.
+    /// The user's abort: aborts if running and cancels an `error` callback not yet begun
+    /// (once abort returns, no callback starts).
     pub fn abort(&self) -> Status {
-        let agent = {
+        let agents = {
             let mut state = self.lock();
+            state.error_owed = false;
             if state.status != Status::Running {
                 return state.status;
             }
-            state.status = Status::Aborted;
-            state.connected_at_abort = state.connection.is_some();
-            let calls = state.connection.take().map(|c| c.call_agent);
-            self.changed.notify_all();
-            [state.stream_agent.take(), calls]
+            self.abort_locked(&mut state)
         };
-        log_at!(self.logger, Level::Info, "driver aborted");
-        for agent in agent.into_iter().flatten() {
-            agent.shutdown();
-        }
+        self.finish_abort(agents);
         Status::Aborted
     }
 
-    /// What the master refused for good: abort, then the error callback.
+    /// Leaves RUNNING for ABORTED under the caller's lock; the connections to shut once
+    /// the lock is released (`finish_abort`).
+    fn abort_locked(&self, state: &mut State) -> [Option<ureq::Agent>; 2] {
+        state.status = Status::Aborted;
+        state.connected_at_abort = state.connection.is_some();
+        let calls = state.connection.take().map(|c| c.call_agent);
+        self.changed.notify_all();
+        Self::dispatch(state, Dispatch::Wake);
+        [state.stream_agent.take(), calls]
+    }
+
+    fn finish_abort(&self, agents: [Option<ureq::Agent>; 2]) {
+        log_at!(self.logger, Level::Info, "driver aborted");
+        for agent in agents.into_iter().flatten() {
+            agent.shutdown();
+        }
+    }
+
+    /// What the master refused for good: abort, then the error callback, unless the
+    /// driver had already left RUNNING (then the error only goes to the log).
     pub fn fatal(&self, message: &str) {
         log_at!(self.logger, Level::Error, "fatal: {message}");
-        self.record_error(message);
-        if self.abort() != Status::Aborted {
-            return;
-        }
+        let agents = {
+            let mut state = self.lock();
+            if state.status != Status::Running {
+                return;
+            }
+            let agents = self.abort_locked(&mut state);
+            // The master ended this framework's subscription (or never accepted it): a
+            // later stop(false) must not subscribe again just to tear down.
+            state.connected_at_abort = false;
+            state.error_owed = true;
+            Self::dispatch(
+                &state,
+                Dispatch::Error {
+                    message: message.to_string(),
+                    abort_first: false,
+                },
+            );
+            agents
+        };
+        self.finish_abort(agents);
+    }
+
+    /// The callback gate: under the state lock, decides whether `item` may run a
+    /// callback now and marks the calling thread as inside one. Stop and abort take the
+    /// same lock, so once they return no callback begins.
+    fn enter_gate(&self, item: &Dispatch) -> Option<GatePass<'_>> {
         let mut state = self.lock();
-        // The master ended this framework's subscription (or never accepted it): a later
-        // stop(false) must not subscribe again just to tear down.
-        state.connected_at_abort = false;
-        Self::dispatch(
-            &state,
+        let mut aborted = None;
+        let enter = match item {
+            Dispatch::Exit | Dispatch::Wake => false,
             Dispatch::Error {
-                message: message.to_string(),
-                abort_first: false,
-            },
-        );
+                abort_first: true, ..
+            } => {
+                let running = state.status == Status::Running;
+                if running {
+                    aborted = Some(self.abort_locked(&mut state));
+                }
+                running
+            }
+            Dispatch::Error {
+                abort_first: false, ..
+            } => std::mem::take(&mut state.error_owed),
+            _ => state.status == Status::Running,
+        };
+        if !enter {
+            return None;
+        }
+        state.callback_thread = Some(std::thread::current().id());
+        drop(state);
+        if let Some(agents) = aborted {
+            self.finish_abort(agents);
+        }
+        Some(GatePass { shared: self })
+    }
+
+    /// True while a callback runs on a thread other than the caller's, or an `error`
+    /// callback is still owed: join must wait for it.
+    fn callback_pending_for_others(&self, state: &State) -> bool {
+        state.error_owed
+            || state
+                .callback_thread
+                .is_some_and(|thread| thread != std::thread::current().id())
+    }
+
+    /// Waits until the driver has left RUNNING and no callback runs or is owed
+    /// (join/run); the final status.
+    pub fn wait_until_finished(&self) -> Status {
+        let mut state = self.lock();
+        while state.status == Status::Running || self.callback_pending_for_others(&state) {
+            self.changed.wait(&mut state);
+        }
+        state.status
+    }
+
+    /// The final status once the driver has left RUNNING and no callback runs or is
+    /// owed on another thread; None while join must still wait.
+    pub fn finished_status(&self) -> Option<Status> {
+        let state = self.lock();
+        let finished = state.status != Status::Running && !self.callback_pending_for_others(&state);
+        finished.then_some(state.status)
+    }
+
+    /// True when the calling thread runs one of this driver's callbacks.
+    pub fn in_callback(&self) -> bool {
+        self.lock().callback_thread == Some(std::thread::current().id())
+    }
+
+    fn pause_at(&self, point: PausePoint, callback: &str) {
+        let hook = self.pause_hook.lock().clone();
+        if let Some(hook) = hook {
+            hook(point, callback);
+        }
     }
 
     /// Waits up to `timeout` or until the status leaves RUNNING; true if still running.
@@ -256,6 +362,140 @@ impl Shared {
             request_timeout: options.request_timeout,
             connect_timeout: options.connect_timeout,
         }
+    }
+}
+
+/// Poll mode's wake-up: an eventfd that is readable while items wait in the dispatch
+/// queue. `pending` and the fd change together under its lock, so the fd never reads
+/// empty while an item waits.
+pub(crate) struct PollSignal {
+    pending: Mutex<usize>,
+    fd: std::os::fd::OwnedFd,
+}
+
+impl PollSignal {
+    pub fn new() -> std::io::Result<Arc<PollSignal>> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: eventfd returns a new descriptor (or -1), owned from here on.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Arc::new(PollSignal {
+            pending: Mutex::new(0),
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+        }))
+    }
+
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+
+    fn queued(&self, send: impl FnOnce()) {
+        use std::os::fd::AsRawFd;
+        let mut pending = self.pending.lock();
+        send();
+        *pending += 1;
+        if *pending == 1 {
+            let one = 1u64.to_ne_bytes();
+            // SAFETY: writes 8 bytes from a local buffer to our own eventfd.
+            unsafe { libc::write(self.fd.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+        }
+    }
+
+    fn taken(&self) {
+        use std::os::fd::AsRawFd;
+        let mut pending = self.pending.lock();
+        *pending = pending.saturating_sub(1);
+        if *pending == 0 {
+            let mut counter = [0u8; 8];
+            // SAFETY: reads at most 8 bytes into a local buffer; EAGAIN (already empty) is fine.
+            unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    counter.as_mut_ptr().cast(),
+                    counter.len(),
+                )
+            };
+        }
+    }
+}
+
+/// The sending side of the dispatch queue; in poll mode it also raises the event fd.
+pub(crate) struct DispatchSender {
+    pub tx: mpsc::Sender<Dispatch>,
+    pub signal: Option<Arc<PollSignal>>,
+}
+
+impl DispatchSender {
+    fn send(&self, item: Dispatch) {
+        match &self.signal {
+            Some(signal) => signal.queued(|| {
+                let _ = self.tx.send(item);
+            }),
+            None => {
+                let _ = self.tx.send(item);
+            }
+        }
+    }
+}
+
+/// A callback in progress; leaving the gate wakes join.
+pub(crate) struct GatePass<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.callback_thread = None;
+        self.shared.changed.notify_all();
+    }
+}
+
+/// Where the dispatcher can be held by a test, for each item it takes from its queue.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PausePoint {
+    /// The item was dequeued; the gate was not taken yet.
+    BeforeGate,
+    /// Inside the gate, just before the callback (no lock held).
+    InsideGate,
+}
+
+/// A test's hook: called with the point and the name of the callback to come.
+pub(crate) type PauseHook = Arc<dyn Fn(PausePoint, &str) + Send + Sync>;
+
+/// The last usage error of each thread that called into one driver (errno-like); a
+/// failure of a background thread is logged, never stored here.
+#[derive(Default)]
+pub(crate) struct ThreadErrors {
+    entries: Mutex<Vec<(ThreadId, String)>>,
+}
+
+impl ThreadErrors {
+    /// Threads remembered per driver; the oldest is forgotten beyond this.
+    const MAX_THREADS: usize = 64;
+
+    pub fn record(&self, message: &str) {
+        let me = std::thread::current().id();
+        let mut entries = self.entries.lock();
+        entries.retain(|(thread, _)| *thread != me);
+        if entries.len() >= Self::MAX_THREADS {
+            entries.remove(0);
+        }
+        entries.push((me, message.to_string()));
+    }
+
+    pub fn of_current_thread(&self) -> String {
+        let me = std::thread::current().id();
+        let entries = self.entries.lock();
+        entries
+            .iter()
+            .find(|(thread, _)| *thread == me)
+            .map(|(_, message)| message.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -956,7 +1196,6 @@ fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32,
             let text = response.body.trim().to_string();
             let message = format!("{name} answered {}: {text}", response.status);
             log_at!(shared.logger, Level::Warn, "{message}");
-            shared.record_error(&message);
             let not_subscribed = response.status == 403 && text.contains("not subscribed");
             let moved = (300..400).contains(&response.status);
             if (not_subscribed || moved) && shared.is_running() {
@@ -987,9 +1226,7 @@ fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32,
                 );
                 return;
             }
-            let message = format!("{name} failed: {e}");
-            log_at!(shared.logger, Level::Warn, "{message}");
-            shared.record_error(&message);
+            log_at!(shared.logger, Level::Warn, "{name} failed: {e}");
         }
     }
 }
@@ -1076,72 +1313,166 @@ fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent:
     }
 }
 
-/// Runs the callbacks, one at a time, in event order.
+/// Runs the callbacks, one at a time, in event order. Spawned without blocking signals:
+/// callbacks run with the signal mask of the thread that started the driver.
 pub(crate) fn dispatcher_main(shared: Arc<Shared>, rx: mpsc::Receiver<Dispatch>) {
-    let _ = shared.dispatcher_thread.set(std::thread::current().id());
     let Some(mut scheduler) = shared.scheduler.lock().take() else {
         return;
     };
     let driver = Driver::internal(shared.clone());
     while let Ok(item) = rx.recv() {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            dispatch_one(&shared, &driver, scheduler.as_mut(), item)
-        }));
-        match outcome {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(panic) => {
-                // A panicking callback must not leave join() waiting forever on a driver
-                // whose callbacks can no longer run: abort, like a fatal error.
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                let message = format!("a scheduler callback panicked: {what}");
-                log_at!(
-                    shared.logger,
-                    Level::Error,
-                    "{message}; aborting the driver"
-                );
-                shared.record_error(&message);
-                shared.abort();
-                break;
-            }
+        match run_item(&shared, &driver, scheduler.as_mut(), item) {
+            ItemOutcome::Ran | ItemOutcome::Skipped => {}
+            ItemOutcome::Exit | ItemOutcome::Panicked => break,
         }
     }
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(scheduler)));
     log_at!(shared.logger, Level::Debug, "dispatcher thread exits");
 }
 
-/// Delivers one item; false when the dispatcher should exit.
+/// Poll mode: runs pending callbacks on the calling thread, waiting up to `timeout`
+/// (None: until one ran or the driver left RUNNING) for the first; the status and how
+/// many callbacks ran. Pollers take turns: the queue and the scheduler go with the turn.
+pub(crate) fn poll(shared: &Arc<Shared>, timeout: Option<Duration>) -> (Status, usize) {
+    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    let (rx, mut scheduler, signal) = {
+        let mut state = shared.lock();
+        loop {
+            if state.status == Status::NotStarted {
+                return (state.status, 0);
+            }
+            if let Some((rx, scheduler)) = state.poll_turn.take() {
+                break (rx, scheduler, state.poll_signal.clone());
+            }
+            match deadline {
+                Some(deadline) => {
+                    if shared.changed.wait_until(&mut state, deadline).timed_out() {
+                        return (state.status, 0);
+                    }
+                }
+                None => shared.changed.wait(&mut state),
+            }
+        }
+    };
+    let driver = Driver::internal(shared.clone());
+    let mut ran = 0;
+    loop {
+        let wait = ran == 0 && timeout != Some(Duration::ZERO) && shared.is_running();
+        let next = if !wait {
+            rx.try_recv().ok()
+        } else if let Some(deadline) = deadline {
+            rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()
+        } else {
+            rx.recv().ok()
+        };
+        let Some(item) = next else { break };
+        if let Some(signal) = &signal {
+            signal.taken();
+        }
+        if run_item(shared, &driver, scheduler.as_mut(), item) == ItemOutcome::Ran {
+            ran += 1;
+        }
+    }
+    let mut state = shared.lock();
+    state.poll_turn = Some((rx, scheduler));
+    shared.changed.notify_all();
+    (state.status, ran)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ItemOutcome {
+    /// A callback ran.
+    Ran,
+    /// Nothing to run (the gate was closed, or a wake-up).
+    Skipped,
+    /// The dispatcher thread should exit.
+    Exit,
+    /// A callback panicked; the driver aborted.
+    Panicked,
+}
+
+/// Runs one item, turning a panicking callback into an abort.
+fn run_item(
+    shared: &Arc<Shared>,
+    driver: &Driver,
+    scheduler: &mut dyn Scheduler,
+    item: Dispatch,
+) -> ItemOutcome {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch_one(shared, driver, scheduler, item)
+    }));
+    outcome.unwrap_or_else(|panic| {
+        // A panicking callback must not leave join() waiting forever on a driver whose
+        // callbacks can no longer run: abort, like a fatal error.
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        log_at!(
+            shared.logger,
+            Level::Error,
+            "a scheduler callback panicked: {what}; aborting the driver"
+        );
+        let agents = {
+            let mut state = shared.lock();
+            (state.status == Status::Running).then(|| shared.abort_locked(&mut state))
+        };
+        if let Some(agents) = agents {
+            shared.finish_abort(agents);
+        }
+        ItemOutcome::Panicked
+    })
+}
+
+impl Dispatch {
+    /// The callback this item leads to (for test pause hooks and logs).
+    fn callback_name(&self) -> &'static str {
+        match self {
+            Dispatch::Registered { .. } => "registered",
+            Dispatch::Reregistered { .. } => "reregistered",
+            Dispatch::Disconnected => "disconnected",
+            Dispatch::Event(event) => match event.r#type.unwrap_or(0) {
+                event_type::OFFERS => "resource_offers",
+                event_type::RESCIND => "offer_rescinded",
+                event_type::UPDATE => "status_update",
+                event_type::MESSAGE => "framework_message",
+                event_type::FAILURE => "slave_lost/executor_lost",
+                event_type::HEARTBEAT => "heartbeat",
+                event_type::INVERSE_OFFERS => "inverse_offers",
+                event_type::RESCIND_INVERSE_OFFER => "inverse_offer_rescinded",
+                event_type::UPDATE_OPERATION_STATUS => "operation_status",
+                _ => "none",
+            },
+            Dispatch::SyntheticUpdate(_) => "status_update",
+            Dispatch::Error { .. } => "error",
+            Dispatch::Wake | Dispatch::Exit => "none",
+        }
+    }
+}
+
+/// Delivers one item through the callback gate.
 fn dispatch_one(
     shared: &Arc<Shared>,
     driver: &Driver,
     scheduler: &mut dyn Scheduler,
     item: Dispatch,
-) -> bool {
-    let status = shared.lock().status;
+) -> ItemOutcome {
     match item {
-        Dispatch::Exit => return false,
-        Dispatch::Error {
-            message,
-            abort_first,
-        } => {
-            let deliver = if abort_first {
-                let abort = status == Status::Running && shared.abort() == Status::Aborted;
-                if abort {
-                    shared.record_error(&message);
-                }
-                abort
-            } else {
-                status == Status::Aborted
-            };
-            if deliver {
-                scheduler.error(driver, &message);
-            }
-        }
-        _ if status != Status::Running => {}
+        Dispatch::Exit => return ItemOutcome::Exit,
+        Dispatch::Wake => return ItemOutcome::Skipped,
+        _ => {}
+    }
+    let name = item.callback_name();
+    shared.pause_at(PausePoint::BeforeGate, name);
+    let Some(_pass) = shared.enter_gate(&item) else {
+        return ItemOutcome::Skipped;
+    };
+    shared.pause_at(PausePoint::InsideGate, name);
+    match item {
+        Dispatch::Exit | Dispatch::Wake => return ItemOutcome::Skipped,
+        Dispatch::Error { message, .. } => scheduler.error(driver, &message),
         Dispatch::Registered {
             framework_id,
             master_info,
@@ -1151,7 +1482,7 @@ fn dispatch_one(
         Dispatch::SyntheticUpdate(status) => scheduler.status_update(driver, &status),
         Dispatch::Event(event) => deliver(shared, driver, scheduler, *event),
     }
-    true
+    ItemOutcome::Ran
 }
 
 fn deliver(

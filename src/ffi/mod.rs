@@ -13,10 +13,9 @@
 mod boundary;
 mod scheduler;
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use scheduler::mesos_sched_scheduler;
@@ -25,7 +24,7 @@ use boundary::{
     boundary, bytes_arg, bytes_array_arg, optional_bytes_arg, record_error, require_driver,
     str_arg, str_array_arg,
 };
-use scheduler::{CScheduler, CallbackGate};
+use scheduler::{CScheduler, HandleCell};
 
 use crate::driver::{Driver, Error, Status};
 
@@ -89,7 +88,6 @@ pub struct mesos_sched_driver {
     driver: Driver,
     /// Process that created the handle: a forked child has none of its threads.
     creation_pid: u32,
-    gate: Arc<CallbackGate>,
     /// Exported calls currently running on this handle (free included).
     calls_in_progress: AtomicUsize,
 }
@@ -114,14 +112,14 @@ impl mesos_sched_driver {
     fn wait_for_other_calls(&self) {
         while self.calls_in_progress.load(Ordering::Acquire) > 1 {
             // A concurrent run may have started the driver after free's stop.
-            self.driver.stop(true);
+            self.driver.stop_for_release();
             std::thread::sleep(Duration::from_millis(1));
         }
     }
 
     /// True when called from inside one of this driver's callbacks.
     fn in_callback(&self) -> bool {
-        self.gate.current_thread_in_callback() || self.driver.in_callback()
+        self.driver.in_callback()
     }
 
     fn refuse_in_callback(&self, function: &str) -> Result<(), Error> {
@@ -195,8 +193,8 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
         let master = str_arg(master, F, "master")?;
         let credential = optional_bytes_arg(credential, credential_len, F, "credential")?;
 
-        let gate = CallbackGate::new();
-        let callbacks = CScheduler::new(vtable, user_data, gate.clone());
+        let handle_cell = HandleCell::default();
+        let callbacks = CScheduler::new(vtable, user_data, handle_cell.clone());
         let driver = Driver::new(
             Box::new(callbacks),
             framework_info,
@@ -207,10 +205,11 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
         let handle = Box::into_raw(Box::new(mesos_sched_driver {
             driver,
             creation_pid: std::process::id(),
-            gate: gate.clone(),
             calls_in_progress: AtomicUsize::new(0),
         }));
-        gate.set_handle(handle);
+        // Before any start: the driver's callback gate keeps callbacks from running
+        // before this or after free's join.
+        handle_cell.set(handle);
         *driver_out = handle;
         Ok(mesos_sched_status::MESOS_SCHED_STATUS_DRIVER_NOT_STARTED)
     })
@@ -222,7 +221,9 @@ pub unsafe extern "C" fn mesos_sched_driver_new(
 /// `backoff.initial_ms`, `backoff.max_ms`, `request.timeout_ms`, `connect.timeout_ms`,
 /// `recordio.max_record_bytes`, `ack.connections` (acknowledgements may overlap on this
 /// many connections, default 4; other calls stay in order after them), `log.level`
-/// (off/error/warn/info/debug/trace).
+/// (off/error/warn/info/debug/trace), `dispatch` (`thread`, the default: a driver thread
+/// runs the callbacks; `poll`: they run only inside `mesos_sched_driver_poll`, join and
+/// run, on the calling thread).
 ///
 /// Returns the current status (NOT_STARTED) on success; INVALID_ARGUMENT for an unknown
 /// key or a bad value; INVALID_STATE once started. Any thread.
@@ -257,8 +258,9 @@ pub unsafe extern "C" fn mesos_sched_driver_start(
 /// down (the master kills its tasks) when connected; true leaves the framework and its
 /// tasks to a failover scheduler. Releases `mesos_sched_driver_join`. Returns ABORTED if
 /// the driver had been aborted, else STOPPED (or the current status if it had not been
-/// started). Any thread, also inside a callback (no callback runs after it returns,
-/// except the one in progress).
+/// started). Any thread, also inside a callback. Once it returns no callback begins (a
+/// callback already in progress on another thread finishes; `mesos_sched_driver_join`
+/// waits for it).
 #[no_mangle]
 pub unsafe extern "C" fn mesos_sched_driver_stop(
     driver: *mut mesos_sched_driver,
@@ -269,9 +271,11 @@ pub unsafe extern "C" fn mesos_sched_driver_stop(
     })
 }
 
-/// Aborts a running driver: no more callbacks, no teardown (tasks keep running), and
+/// Aborts a running driver: no teardown (tasks keep running), and
 /// `mesos_sched_driver_join` returns. Returns ABORTED, or the current status if it was
-/// not running. Any thread, also inside a callback.
+/// not running. Any thread, also inside a callback. Once it returns no callback begins,
+/// not even the `error` callback of a failure the driver met just before (a callback
+/// already in progress on another thread finishes; join waits for it).
 #[no_mangle]
 pub unsafe extern "C" fn mesos_sched_driver_abort(
     driver: *mut mesos_sched_driver,
@@ -281,9 +285,11 @@ pub unsafe extern "C" fn mesos_sched_driver_abort(
     })
 }
 
-/// Blocks until the driver is stopped or aborted and returns that status; returns at
-/// once if it was never started. Any thread except inside one of this driver's callbacks
-/// (CALLED_FROM_CALLBACK).
+/// Blocks until the driver is stopped or aborted and no callback runs any more, and
+/// returns that status; returns at once if it was never started. When the driver aborts
+/// itself on an error, join returns after the `error` callback has returned. So after
+/// stop + join nothing of the driver runs user code. Any thread except inside one of
+/// this driver's callbacks (CALLED_FROM_CALLBACK).
 #[no_mangle]
 pub unsafe extern "C" fn mesos_sched_driver_join(
     driver: *mut mesos_sched_driver,
@@ -305,6 +311,61 @@ pub unsafe extern "C" fn mesos_sched_driver_run(
     with_driver(driver, F, |handle| {
         handle.refuse_in_callback(F)?;
         status_of(handle.driver.run())
+    })
+}
+
+/// Poll mode (option `dispatch=poll`, set before start): runs the pending callbacks one
+/// at a time on the calling thread. Waits up to `timeout_ms` for the first: -1 = until at
+/// least one callback ran or the driver is no longer RUNNING, 0 = never waits; below -1
+/// is INVALID_ARGUMENT. `*dispatched_out` (may be NULL) = how many callbacks ran, written
+/// on success. Returns the driver's status; INVALID_STATE in thread mode;
+/// CALLED_FROM_CALLBACK inside a callback. Any thread; two threads polling at once take
+/// turns, so callbacks never overlap. Callbacks run with the calling thread's signal
+/// mask. In poll mode `mesos_sched_driver_join` and `mesos_sched_driver_run` also run
+/// the callbacks while they wait.
+#[no_mangle]
+pub unsafe extern "C" fn mesos_sched_driver_poll(
+    driver: *mut mesos_sched_driver,
+    timeout_ms: i32,
+    dispatched_out: *mut usize,
+) -> mesos_sched_status {
+    const F: &str = "mesos_sched_driver_poll";
+    with_driver(driver, F, |handle| {
+        let timeout = match timeout_ms {
+            -1 => None,
+            ms if ms >= 0 => Some(Duration::from_millis(ms as u64)),
+            ms => {
+                return Err(Error::InvalidArgument(format!(
+                    "{F}: timeout_ms is {ms} (expected -1 or >= 0)"
+                )))
+            }
+        };
+        let (status, dispatched) = handle.driver.poll(timeout)?;
+        if !dispatched_out.is_null() {
+            *dispatched_out = dispatched;
+        }
+        Ok(status.into())
+    })
+}
+
+/// Poll mode: writes to `*fd_out` a descriptor that is readable while callbacks are
+/// pending, for epoll/select/poll, asyncio or GHC's IO manager; then call
+/// `mesos_sched_driver_poll`. The driver owns it (valid until free); never read, write
+/// or close it. Returns the driver's status; NULL_ARGUMENT if `fd_out` is NULL;
+/// INVALID_STATE in thread mode. Any thread, also inside a callback.
+#[no_mangle]
+pub unsafe extern "C" fn mesos_sched_driver_event_fd(
+    driver: *mut mesos_sched_driver,
+    fd_out: *mut c_int,
+) -> mesos_sched_status {
+    const F: &str = "mesos_sched_driver_event_fd";
+    with_driver(driver, F, |handle| {
+        if fd_out.is_null() {
+            return Err(Error::NullArgument(format!("{F}: fd_out is NULL")));
+        }
+        let fd = handle.driver.event_fd()?;
+        *fd_out = fd;
+        Ok(handle.driver.status().into())
     })
 }
 
@@ -564,8 +625,9 @@ pub unsafe extern "C" fn mesos_sched_driver_status(
 
 /// Releases a driver handle; NULL is ignored. A running driver is first stopped with
 /// failover semantics (`mesos_sched_driver_stop(driver, true)`: no teardown, its tasks
-/// keep running) and joined; a callback in progress on another thread is waited for and
-/// no callback runs afterwards, so `user_data` may be released once this returns. Calls
+/// keep running; an aborted driver stays ABORTED) and joined; a callback in progress on
+/// another thread is waited for and no callback runs afterwards, so `user_data` may be
+/// released once this returns. Calls
 /// already running on other threads are waited for (a join or run on another thread
 /// returns, released by the stop); the handle must not be used once free has begun.
 ///
@@ -587,9 +649,9 @@ pub unsafe extern "C" fn mesos_sched_driver_free(driver: *mut mesos_sched_driver
     }
     let outcome = boundary(Some(handle), || {
         handle.refuse_in_callback(F)?;
-        handle.driver.stop(true);
+        handle.driver.stop_for_release();
+        // Returns once no callback runs and none can begin (the driver's callback gate).
         handle.driver.join()?;
-        handle.gate.close_and_wait();
         handle.wait_for_other_calls();
         Ok(mesos_sched_status::MESOS_SCHED_STATUS_DRIVER_STOPPED)
     });
@@ -602,11 +664,13 @@ pub unsafe extern "C" fn mesos_sched_driver_free(driver: *mut mesos_sched_driver
     }
 }
 
-/// Copies the message of the last failed call on `driver` into `buf` (NUL-terminated,
-/// truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and returns the full
-/// message length in bytes, without the NUL (0 = no error recorded). `buf` may be NULL
-/// with `buf_len` 0 to ask for the length; allocate length + 1. Per handle, not per
-/// thread: the message of a failed call is the latest one, whatever the thread.
+/// Copies the message of the calling thread's last failed call on `driver` into `buf`
+/// (NUL-terminated, truncated to `buf_len - 1` bytes at a UTF-8 character boundary) and
+/// returns the full message length in bytes, without the NUL (0 = no error recorded).
+/// `buf` may be NULL with `buf_len` 0 to ask for the length; allocate length + 1.
+/// errno-like, per handle and thread: another thread's failure never overwrites it, and
+/// a call that the master refused later (after the function returned) is not a failed
+/// call: it goes to the log (`log.level`), never here.
 ///
 /// With `driver` NULL it reports the last error of a call made on this thread without a
 /// handle: a failed `mesos_sched_driver_new` or a call passed a NULL driver. Never

@@ -3,10 +3,8 @@
 use std::ffi::{c_char, c_void};
 use std::mem::{offset_of, size_of};
 use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
-use std::thread::{self, ThreadId};
-
-use parking_lot::{Condvar, Mutex};
 
 use super::mesos_sched_driver;
 use crate::driver::{Driver, Error, Scheduler};
@@ -20,10 +18,20 @@ use crate::driver::{Driver, Error, Scheduler};
 /// members it does not have are NULL). Any member may be NULL ("not interested").
 ///
 /// Every callback gets the `user_data` given to `mesos_sched_driver_new` and the driver
-/// handle. Callbacks run one at a time on the driver's own thread, never while a library
+/// handle. Callbacks run one at a time on the driver's own thread (in poll mode on the
+/// thread that calls `mesos_sched_driver_poll`, join or run), never while a library
 /// lock is held. Inside a callback every driver function may be called except
 /// `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
 /// (they fail with MESOS_SCHED_STATUS_ERROR_CALLED_FROM_CALLBACK).
+///
+/// Callbacks run with the signal mask of the thread that called `mesos_sched_driver_start`
+/// (or `mesos_sched_driver_run`), so a child process a callback starts (fork/exec,
+/// system, popen) gets the mask the program expects; the library's other threads block
+/// every signal. The callback gate: a callback begins only while the driver runs, checked
+/// under the lock that stop and abort take; once `mesos_sched_driver_stop` or
+/// `mesos_sched_driver_abort` has returned no callback begins, and
+/// `mesos_sched_driver_join`, `mesos_sched_driver_run` and `mesos_sched_driver_free`
+/// return only after a callback in progress has returned.
 ///
 /// Byte arguments are serialized protobuf messages (v1 encoding, wire-identical to v0),
 /// borrowed: valid only until the callback returns; copy what you keep. Byte pointers are
@@ -207,86 +215,19 @@ pub(crate) unsafe fn copy_vtable(
     Ok(vtable)
 }
 
-/// Lets `mesos_sched_driver_free` wait for a running callback and stop later ones, so
-/// the handle pointer given to callbacks is never used after it was freed. Held only
-/// around the bookkeeping, never while user code runs.
-pub(crate) struct CallbackGate {
-    state: Mutex<GateState>,
-    idle: Condvar,
-}
+/// The handle given to callbacks, set once right after the handle is allocated, before
+/// the driver can start. The driver's callback gate guarantees that no callback runs
+/// once free's join has returned, so the pointer is never used after free.
+#[derive(Clone, Default)]
+pub(crate) struct HandleCell(Arc<AtomicPtr<mesos_sched_driver>>);
 
-struct GateState {
-    handle: *mut mesos_sched_driver,
-    closed: bool,
-    /// Callbacks currently running, with their thread (normally at most one).
-    running: Vec<ThreadId>,
-}
-
-// SAFETY: the raw handle pointer is only handed to C callbacks while the gate is open;
-// the handle itself is Sync.
-unsafe impl Send for GateState {}
-
-impl CallbackGate {
-    pub(crate) fn new() -> Arc<CallbackGate> {
-        Arc::new(CallbackGate {
-            state: Mutex::new(GateState {
-                handle: ptr::null_mut(),
-                closed: false,
-                running: Vec::new(),
-            }),
-            idle: Condvar::new(),
-        })
+impl HandleCell {
+    pub(crate) fn set(&self, handle: *mut mesos_sched_driver) {
+        self.0.store(handle, Ordering::Release);
     }
 
-    pub(crate) fn set_handle(&self, handle: *mut mesos_sched_driver) {
-        self.state.lock().handle = handle;
-    }
-
-    /// True when the calling thread is inside a callback of this handle.
-    pub(crate) fn current_thread_in_callback(&self) -> bool {
-        let me = thread::current().id();
-        self.state.lock().running.contains(&me)
-    }
-
-    /// Stops later callbacks and waits until running ones have returned.
-    pub(crate) fn close_and_wait(&self) {
-        let mut state = self.state.lock();
-        state.closed = true;
-        while !state.running.is_empty() {
-            self.idle.wait(&mut state);
-        }
-    }
-
-    fn enter(&self) -> Option<GatePass<'_>> {
-        let mut state = self.state.lock();
-        if state.closed || state.handle.is_null() {
-            return None;
-        }
-        let me = thread::current().id();
-        state.running.push(me);
-        Some(GatePass {
-            gate: self,
-            handle: state.handle,
-            thread: me,
-        })
-    }
-}
-
-struct GatePass<'a> {
-    gate: &'a CallbackGate,
-    handle: *mut mesos_sched_driver,
-    thread: ThreadId,
-}
-
-impl Drop for GatePass<'_> {
-    fn drop(&mut self) {
-        let mut state = self.gate.state.lock();
-        if let Some(index) = state.running.iter().position(|id| *id == self.thread) {
-            state.running.swap_remove(index);
-        }
-        if state.running.is_empty() {
-            self.gate.idle.notify_all();
-        }
+    fn get(&self) -> *mut mesos_sched_driver {
+        self.0.load(Ordering::Acquire)
     }
 }
 
@@ -301,26 +242,27 @@ unsafe impl Send for UserData {}
 pub(crate) struct CScheduler {
     vtable: mesos_sched_scheduler,
     user_data: UserData,
-    gate: Arc<CallbackGate>,
+    handle: HandleCell,
 }
 
 impl CScheduler {
     pub(crate) fn new(
         vtable: mesos_sched_scheduler,
         user_data: *mut c_void,
-        gate: Arc<CallbackGate>,
+        handle: HandleCell,
     ) -> CScheduler {
         CScheduler {
             vtable,
             user_data: UserData(user_data),
-            gate,
+            handle,
         }
     }
 
-    /// Runs `call` with user_data and the handle unless the handle is being freed.
+    /// Runs `call` with user_data and the handle.
     fn invoke(&self, call: impl FnOnce(*mut c_void, *mut mesos_sched_driver)) {
-        if let Some(pass) = self.gate.enter() {
-            call(self.user_data.0, pass.handle);
+        let handle = self.handle.get();
+        if !handle.is_null() {
+            call(self.user_data.0, handle);
         }
     }
 }
@@ -335,7 +277,7 @@ fn with_c_array<R>(
     call(pointers.as_ptr(), lengths.as_ptr(), messages.len())
 }
 
-/// Calls the vtable member `$member`, unless it is NULL or the handle is being freed, with
+/// Calls the vtable member `$member`, unless it is NULL, with
 /// user_data, the handle and then the arguments: each byte slice as (pointer, length),
 /// after `;` values passed as they are, or after `array` one message slice as (pointer
 /// array, length array, count).
@@ -492,20 +434,5 @@ mod tests {
         let error = unsafe { copy_vtable(&source, "f") }.err().unwrap();
         assert_eq!(error.code(), -2);
         assert!(error.message().contains("struct_size is 4"));
-    }
-
-    #[test]
-    fn closed_gate_skips_callbacks() {
-        let gate = CallbackGate::new();
-        assert!(gate.enter().is_none(), "no handle yet");
-        let mut fake = 0u8;
-        gate.set_handle(ptr::addr_of_mut!(fake).cast());
-        {
-            let _pass = gate.enter().unwrap();
-            assert!(gate.current_thread_in_callback());
-        }
-        assert!(!gate.current_thread_in_callback());
-        gate.close_and_wait();
-        assert!(gate.enter().is_none());
     }
 }
