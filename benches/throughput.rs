@@ -196,8 +196,8 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 /// CPU time (user + system) of this process's live threads, by side: the driver
-/// (`mesos-sched-*` threads), mesos-local (`mesos-local-*` and tiny_http's unnamed
-/// connection threads, which carry the process name), keyed by thread id.
+/// (`mesos-sched-*` threads), mesos-local (every other thread but the bench's main one:
+/// `mesos-local-*`, its connection threads among them), keyed by thread id.
 fn thread_cpu() -> std::collections::HashMap<u64, (String, Duration)> {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
@@ -227,8 +227,7 @@ fn thread_cpu() -> std::collections::HashMap<u64, (String, Duration)> {
     out
 }
 
-/// CPU spent since `before`, by thread name (tiny_http's unnamed connection threads
-/// carry the process name); the bench's main thread is left out.
+/// CPU spent since `before`, by thread name; the bench's main thread is left out.
 fn cpu_by_thread(
     before: &std::collections::HashMap<u64, (String, Duration)>,
 ) -> std::collections::BTreeMap<String, Duration> {

@@ -711,3 +711,167 @@ fn http_framing_pipelining_chunked_bodies_expect_and_close() {
     // The master still serves.
     assert_eq!(get(&format!("{base}/health")).status, 200);
 }
+
+/// Sends raw bytes on a new connection and reads the answer until the server closes.
+fn raw_exchange(addr: &str, request: &[u8]) -> String {
+    let mut socket = TcpStream::connect(addr).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // The server may answer and close before the whole request is written.
+    let _ = socket.write_all(request);
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn malformed_and_oversized_requests_get_a_4xx_and_the_master_keeps_serving() {
+    let cluster = start(config());
+    let base = cluster.leader_url();
+    let addr = base.trim_start_matches("http://").to_string();
+    let huge_header = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    let many_headers = format!(
+        "GET /health HTTP/1.1\r\n{}\r\n",
+        (0..200)
+            .map(|i| format!("X-{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> =
+        vec![
+        ("oversized header", huge_header.into_bytes(), "HTTP/1.1 431 "),
+        ("too many headers", many_headers.into_bytes(), "HTTP/1.1 431 "),
+        (
+            "bad request line",
+            b"GET /health\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 ",
+        ),
+        (
+            "unknown HTTP version",
+            b"GET /health HTTP/2.0\r\n\r\n".to_vec(),
+            "HTTP/1.1 505 ",
+        ),
+        (
+            "header without a colon",
+            b"GET /health HTTP/1.1\r\nHost x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 ",
+        ),
+        (
+            "invalid Content-Length",
+            b"POST /api/v1/scheduler HTTP/1.1\r\nContent-Length: 12x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 ",
+        ),
+        (
+            "conflicting Content-Length",
+            b"POST /api/v1/scheduler HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"
+                .to_vec(),
+            "HTTP/1.1 400 ",
+        ),
+        (
+            "unsupported transfer coding",
+            b"POST /api/v1/scheduler HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
+            "HTTP/1.1 501 ",
+        ),
+        (
+            "invalid chunk size",
+            b"POST /api/v1/scheduler HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec(),
+            "HTTP/1.1 400 ",
+        ),
+        (
+            "chunk beyond the body limit",
+            b"POST /api/v1/scheduler HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\n"
+                .to_vec(),
+            "HTTP/1.1 413 ",
+        ),
+    ];
+    for (what, request, expected) in cases {
+        let answer = raw_exchange(&addr, &request);
+        assert!(answer.starts_with(expected), "{what}: {answer:?}");
+        assert_eq!(get(&format!("{base}/health")).status, 200, "after {what}");
+    }
+    // A chunked body reaches the endpoint whole: garbage protobuf, split in two chunks.
+    let answer = raw_exchange(
+        &addr,
+        b"POST /api/v1/scheduler HTTP/1.1\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\n\xff\xff\xff\r\n2;ext=1\r\n\xff\xff\r\n0\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer:?}");
+    assert!(
+        answer.ends_with("Failed to parse body into Call protobuf"),
+        "{answer:?}"
+    );
+    assert_eq!(
+        cluster.received_calls().last().unwrap().1,
+        b"\xff\xff\xff\xff\xff"
+    );
+    // Keep-alive: two requests on one connection, both answered, then a close.
+    let answer = raw_exchange(
+        &addr,
+        b"GET /health HTTP/1.1\r\n\r\nGET /nowhere HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer:?}");
+    assert!(answer.contains("\r\n\r\nOKHTTP/1.1 404 "), "{answer:?}");
+}
+
+#[test]
+fn a_subscribe_with_connection_close_keeps_its_stream_open() {
+    let cluster = start(config());
+    let base = cluster.leader_url();
+    let addr = base.trim_start_matches("http://").to_string();
+    let body = encode_call(&subscribe_call(framework_info("closer")), JSON);
+    let mut socket = TcpStream::connect(&addr).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/scheduler HTTP/1.1\r\nHost: x\r\nContent-Type: {JSON}\r\nAccept: {JSON}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    socket.write_all(&body).unwrap();
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    let heartbeats = |received: &[u8]| {
+        String::from_utf8_lossy(received)
+            .matches("\"HEARTBEAT\"")
+            .count()
+    };
+    let mut read_until = |received: &mut Vec<u8>, done: &dyn Fn(&[u8]) -> bool| {
+        while !done(received) {
+            let n = socket.read(&mut buf).expect("the stream stays open");
+            assert!(
+                n > 0,
+                "the stream ended: {:?}",
+                String::from_utf8_lossy(received)
+            );
+            received.extend_from_slice(&buf[..n]);
+        }
+    };
+    read_until(&mut received, &|r| heartbeats(r) >= 2);
+    let text = String::from_utf8_lossy(&received).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    let stream_id = text
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("Mesos-Stream-Id: "))
+        .unwrap()
+        .to_string();
+    let framework_id = cluster.framework_ids()[0].clone();
+    let revive = Call {
+        framework_id: Some(v1::FrameworkId {
+            value: framework_id,
+        }),
+        r#type: Some(call::Type::Revive as i32),
+        ..Default::default()
+    };
+    let reply = post(
+        &scheduler_url(&base),
+        Some(PROTOBUF),
+        &[("Mesos-Stream-Id", &stream_id)],
+        &revive.encode_to_vec(),
+    );
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let before = heartbeats(&received);
+    read_until(&mut received, &|r| heartbeats(r) >= before + 2);
+}

@@ -12,6 +12,7 @@
 //! the executor's command as the task; in simulate mode no process runs and a task ends
 //! after its duration (label `mesos_local.duration_ms`, exit code `mesos_local.exit_code`).
 
+mod http;
 mod master;
 pub mod protojson;
 mod resources;
@@ -90,8 +91,8 @@ impl Default for LocalConfig {
 /// A running cluster. Dropping it shuts it down (kills tasks, closes streams).
 pub struct LocalCluster {
     cluster: Arc<Cluster>,
-    servers: Mutex<Vec<Option<Arc<tiny_http::Server>>>>,
-    receivers: Vec<Arc<server::Receivers>>,
+    /// One per master; `None` once that master stopped.
+    servers: Mutex<Vec<Option<http::Server>>>,
     threads: Vec<JoinHandle<()>>,
     work_dir: PathBuf,
     remove_work_dir: bool,
@@ -173,11 +174,8 @@ impl LocalCluster {
             ),
         };
         std::fs::create_dir_all(&work_dir)?;
-        let ssl = match &config.tls {
-            Some((cert, key)) => Some(tiny_http::SslConfig {
-                certificate: std::fs::read(cert)?,
-                private_key: std::fs::read(key)?,
-            }),
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(http::load_tls(cert, key)?),
             None => None,
         };
         let listeners = bind_consecutive(&config.ip, config.port, config.masters)?;
@@ -208,33 +206,28 @@ impl LocalCluster {
             config.authenticate.clone(),
             config.admin,
         );
-        let mut receivers = Vec::new();
         let mut servers = Vec::new();
         let mut threads = Vec::new();
         for (index, listener) in listeners.into_iter().enumerate() {
-            let server = tiny_http::Server::from_listener(listener, ssl.clone()).map_err(|e| {
-                let hint = if config.tls.is_some() {
-                    " (HTTPS needs a build with the `local-tls` feature)"
-                } else {
-                    ""
-                };
-                std::io::Error::other(format!("cannot serve: {e}{hint}"))
-            })?;
-            let server = Arc::new(server);
-            servers.push(Some(server.clone()));
-            let group = Arc::new(server::Receivers::default());
-            for _ in 0..4 {
-                server::spawn_receiver(cluster.clone(), index, server.clone(), group.clone())?;
-            }
-            receivers.push(group);
-        }
-        for index in 0..cluster.masters.len() {
-            let cluster = cluster.clone();
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("mesos-local-kick-{index}"))
-                    .spawn(move || server::kick_connections(cluster, index))?,
+            let handler = server::handler(cluster.clone(), index);
+            let server = http::Server::start(
+                listener,
+                tls.clone(),
+                &format!("mesos-local-master-{index}"),
+                server::MAX_BODY_BYTES,
+                handler,
             );
+            match server {
+                Ok(server) => servers.push(Some(server)),
+                Err(e) => {
+                    // The masters already serving end with their threads.
+                    cluster.shutting_down.store(true, Ordering::SeqCst);
+                    for server in servers.into_iter().flatten() {
+                        server.stop_accepting();
+                    }
+                    return Err(e);
+                }
+            }
         }
         {
             let cluster = cluster.clone();
@@ -247,7 +240,6 @@ impl LocalCluster {
         let local = LocalCluster {
             cluster,
             servers: Mutex::new(servers),
-            receivers,
             threads,
             work_dir,
             remove_work_dir,
@@ -318,17 +310,10 @@ impl LocalCluster {
         self.cluster.shutting_down.store(true, Ordering::SeqCst);
         self.cluster.timers.notify();
         let servers: Vec<_> = self.servers.lock().iter_mut().map(|s| s.take()).collect();
-        for index in 0..self.cluster.masters.len() {
-            self.faults().close_connections(index);
-        }
-        for (server, receivers) in servers.iter().zip(&self.receivers) {
+        for (index, server) in servers.iter().enumerate() {
             if let Some(server) = server {
-                wake_receivers(server, receivers);
+                end_server(self.faults(), index, server);
             }
-        }
-        // Connections accepted while the receivers were leaving.
-        for index in 0..self.cluster.masters.len() {
-            self.faults().close_connections(index);
         }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
@@ -464,13 +449,10 @@ impl LocalCluster {
             self.cluster.disconnect_all_for_leader_change();
         }
         let server = self.servers.lock()[index].take();
-        // Like a dead process: every open connection (streams, keep-alive call
-        // connections, requests in progress) ends now.
-        self.faults().close_connections(index);
-        if let Some(server) = server {
-            wake_receivers(&server, &self.receivers[index]);
+        match server {
+            Some(server) => end_server(self.faults(), index, &server),
+            None => self.faults().close_connections(index),
         }
-        self.faults().close_connections(index);
     }
     /// Number of masters.
     pub fn master_count(&self) -> usize {
@@ -478,14 +460,13 @@ impl LocalCluster {
     }
 }
 
-/// Wakes the receivers blocked in `recv` (one per unblock) until none waits; a busy one
-/// sees the stop flag when its request ends and leaves without waiting again.
-fn wake_receivers(server: &tiny_http::Server, receivers: &server::Receivers) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while receivers.idle() > 0 && Instant::now() < deadline {
-        server.unblock();
-        std::thread::sleep(Duration::from_millis(1));
-    }
+/// Ends master `index`'s server like a dead process: no more connections accepted,
+/// every open one (streams, keep-alive call connections, requests in progress) ends now,
+/// and every thread it started is joined.
+fn end_server(faults: Faults<'_>, index: usize, server: &http::Server) {
+    server.stop_accepting();
+    faults.close_connections(index);
+    server.join_connections();
 }
 
 impl Drop for LocalCluster {

@@ -1,54 +1,44 @@
-//! The masters' HTTP side: one tiny_http server per master with an elastic set of
-//! receiver threads (a slow client only ever occupies one), the scheduler endpoint with
-//! upstream's status codes and bodies, /state, /health and the optional admin endpoint.
+//! The masters' HTTP side (served by `super::http`, a thread per connection): the
+//! scheduler endpoint with upstream's status codes and bodies, /state, /health and the
+//! optional admin endpoint.
 
+use super::http::{Request, Response};
 use super::master::{CallResult, Cluster};
 use super::protojson;
 use super::stream::{self, Encoding, StreamHandle, StreamWriter};
 use super::util::{self, log_debug, log_info, log_warn};
 use crate::proto::scheduler::{call, Call};
 use prost::Message;
-use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Request, Response};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-const MIN_WORKERS: usize = 4;
-const MAX_WORKERS: usize = 512;
 /// A stream whose client reads nothing for this long is dropped.
 const STREAM_SEND_TIMEOUT: Duration = Duration::from_secs(60);
-/// How often the connection-pool watchdog connects (see `kick_connections`).
-const KICK_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How often a delayed call checks whether its master stopped.
+const DELAY_SLICE: Duration = Duration::from_millis(10);
 
 const APPLICATION_JSON: &str = "application/json";
 const APPLICATION_PROTOBUF: &str = "application/x-protobuf";
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-}
-
-fn text(status: u16, body: impl Into<String>) -> Response<std::io::Cursor<Vec<u8>>> {
+fn text(status: u16, body: impl Into<String>) -> Response {
     let body: String = body.into();
     let mut response = Response::from_data(body.into_bytes()).with_status_code(status);
-    response.add_header(header("Content-Type", "text/plain; charset=utf-8"));
+    response.add_header("Content-Type", "text/plain; charset=utf-8");
     response
 }
 
-fn respond(request: Request, response: Response<std::io::Cursor<Vec<u8>>>) {
+fn respond(request: Request, response: Response) {
     if let Err(e) = request.respond(response) {
         log_debug!("could not answer a request: {e}");
     }
 }
 
 fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+    request.header(name)
 }
 
 /// Does the Accept header allow `media` (type/subtype)? Missing header = anything.
@@ -86,58 +76,8 @@ fn check_basic_auth(request: &Request, principal: &str, secret: &str) -> bool {
 
 fn unauthorized(request: Request) {
     let mut response = text(401, "");
-    response.add_header(header("WWW-Authenticate", "Basic realm=\"mesos\""));
+    response.add_header("WWW-Authenticate", "Basic realm=\"mesos\"");
     respond(request, response);
-}
-
-/// Works around tiny_http's connection task pool, which can leave a new connection
-/// queued behind long-lived ones (a lost wake-up when connections arrive in a burst):
-/// a short-lived connection to ourselves makes a pool thread run the queue again.
-pub fn kick_connections(cluster: Arc<Cluster>, index: usize) {
-    let addr = format!("{}:{}", cluster.settings.ip, cluster.masters[index].port);
-    while !cluster.shutting_down.load(Ordering::Relaxed)
-        && !cluster.masters[index].stopped.load(Ordering::Relaxed)
-    {
-        std::thread::sleep(KICK_INTERVAL);
-        if let Ok(socket) = std::net::TcpStream::connect(&addr) {
-            let _ = socket.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
-
-/// The threads receiving one master's requests. Each receiver handles the request it
-/// took itself (no hand-off: one thread switch less per call); when the last idle one
-/// takes a request, another is started, so a slow client only ever holds one thread.
-#[derive(Default)]
-pub struct Receivers {
-    idle: AtomicUsize,
-    total: AtomicUsize,
-}
-
-impl Receivers {
-    /// Receivers waiting for a request (blocked in `recv`, or about to be).
-    pub fn idle(&self) -> usize {
-        self.idle.load(Ordering::SeqCst)
-    }
-}
-
-/// Starts a receiver thread for master `index`.
-pub fn spawn_receiver(
-    cluster: Arc<Cluster>,
-    index: usize,
-    server: Arc<tiny_http::Server>,
-    receivers: Arc<Receivers>,
-) -> std::io::Result<()> {
-    receivers.total.fetch_add(1, Ordering::SeqCst);
-    let counted = receivers.clone();
-    let spawned = std::thread::Builder::new()
-        .name(format!("mesos-local-master-{index}"))
-        .spawn(move || serve(cluster, index, server, receivers));
-    if let Err(e) = spawned {
-        counted.total.fetch_sub(1, Ordering::SeqCst);
-        return Err(e);
-    }
-    Ok(())
 }
 
 fn stopping(cluster: &Cluster, index: usize) -> bool {
@@ -145,47 +85,15 @@ fn stopping(cluster: &Cluster, index: usize) -> bool {
         || cluster.masters[index].stopped.load(Ordering::Relaxed)
 }
 
-/// One receiver: takes requests and handles them until the server stops.
-fn serve(
-    cluster: Arc<Cluster>,
-    index: usize,
-    server: Arc<tiny_http::Server>,
-    receivers: Arc<Receivers>,
-) {
-    let retire = |receivers: &Receivers| {
-        receivers.total.fetch_sub(1, Ordering::SeqCst);
-    };
-    loop {
-        receivers.idle.fetch_add(1, Ordering::SeqCst);
-        // Checked after counting ourselves idle: whoever stops the server sets the flag,
-        // then unblocks `recv` while any receiver is idle (`wake_receivers`).
+/// Master `index`'s request handler.
+pub fn handler(cluster: Arc<Cluster>, index: usize) -> super::http::Handler {
+    Arc::new(move |request| {
         if stopping(&cluster, index) {
-            receivers.idle.fetch_sub(1, Ordering::SeqCst);
-            return retire(&receivers);
+            // A stopped master is gone: nothing it accepted is answered.
+            return;
         }
-        let received = server.recv();
-        let idle_left = receivers.idle.fetch_sub(1, Ordering::SeqCst) - 1;
-        if stopping(&cluster, index) {
-            return retire(&receivers);
-        }
-        let Ok(request) = received else { continue };
-        if idle_left == 0 && receivers.total.load(Ordering::SeqCst) < MAX_WORKERS {
-            let _ = spawn_receiver(cluster.clone(), index, server.clone(), receivers.clone());
-        }
-        // A bug in one request must not take the receiver (or the master) down.
-        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            handle(&cluster, index, request)
-        }));
-        if handled.is_err() {
-            log_warn!("a request handler panicked");
-        }
-        // Shrink back when plenty are idle.
-        if receivers.idle.load(Ordering::SeqCst) >= MIN_WORKERS
-            && receivers.total.load(Ordering::SeqCst) > MIN_WORKERS
-        {
-            return retire(&receivers);
-        }
-    }
+        handle(&cluster, index, request)
+    })
 }
 
 fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
@@ -201,7 +109,7 @@ fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
             }
             let body = serde_json::to_vec(&cluster.state_json()).unwrap_or_default();
             let mut response = Response::from_data(body);
-            response.add_header(header("Content-Type", APPLICATION_JSON));
+            response.add_header("Content-Type", APPLICATION_JSON);
             let _ = request.respond(response);
         }
         "/health" | "/master/health" => respond(request, text(200, "OK")),
@@ -210,17 +118,14 @@ fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
     }
 }
 
-fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
-    // Every POST body is recorded (`received_calls`), whatever the answer.
-    let body = if *request.method() == tiny_http::Method::Post {
-        match read_body(&mut request) {
-            Ok(body) => {
-                let content_type = header_value(&request, "Content-Type").unwrap_or("");
-                cluster.record_call(content_type, &body);
-                body
-            }
-            Err(response) => return respond(request, response),
-        }
+fn scheduler(cluster: &Arc<Cluster>, index: usize, request: Request) {
+    // Every POST body is recorded (`received_calls`), whatever the answer (bodies
+    // beyond `MAX_BODY_BYTES` were answered 413 by the HTTP layer).
+    let body = if request.method() == "POST" {
+        let body = request.body().to_vec();
+        let content_type = header_value(&request, "Content-Type").unwrap_or("");
+        cluster.record_call(content_type, &body);
+        body
     } else {
         Vec::new()
     };
@@ -246,7 +151,7 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
             cluster.settings.hostname, cluster.masters[leader].port
         );
         let mut response = text(307, "");
-        response.add_header(header("Location", &location));
+        response.add_header("Location", &location);
         return respond(request, response);
     }
     let fail = *cluster.call_faults.fail.lock();
@@ -262,7 +167,11 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
     let delay = *cluster.call_faults.delay.lock();
     if let Some((delay, until)) = delay {
         if Instant::now() < until {
-            std::thread::sleep(delay);
+            // In slices: a master stopping meanwhile joins this thread without waiting.
+            let end = Instant::now() + delay;
+            while !stopping(cluster, index) && Instant::now() < end {
+                std::thread::sleep(DELAY_SLICE.min(end - Instant::now()));
+            }
             // A master stopped or deposed meanwhile is gone: its connection was closed
             // and the call must not take effect.
             if stopping(cluster, index) || *cluster.leader.lock() != Some(index) {
@@ -270,7 +179,7 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
             }
         }
     }
-    if *request.method() != tiny_http::Method::Post {
+    if request.method() != "POST" {
         let mut response = text(
             405,
             format!(
@@ -278,7 +187,7 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
                 request.method()
             ),
         );
-        response.add_header(header("Allow", "POST"));
+        response.add_header("Allow", "POST");
         return respond(request, response);
     }
     let content_type = header_value(&request, "Content-Type").map(str::to_string);
@@ -357,31 +266,6 @@ fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
         text(result.status, result.body)
     };
     respond(request, response);
-}
-
-/// Reads a request body up to the limit; the error is the answer to give.
-fn read_body(request: &mut Request) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
-    let too_large = || {
-        text(
-            413,
-            format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
-        )
-    };
-    if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(request.body_length().unwrap_or(0).min(1 << 20));
-    if let Err(e) = request
-        .as_reader()
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut body)
-    {
-        return Err(text(400, format!("Failed to read the request body: {e}")));
-    }
-    if body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(body)
 }
 
 fn parse_call(encoding: Encoding, body: &[u8]) -> Result<Call, String> {
@@ -506,10 +390,7 @@ fn start_stream(
     subscribe: call::Subscribe,
     encoding: Encoding,
 ) {
-    let socket = request
-        .remote_addr()
-        .copied()
-        .and_then(|peer| stream::find_socket(peer, cluster.masters[index].port));
+    let socket = stream::find_socket(request.remote_addr(), cluster.masters[index].port);
     if let Some(socket) = &socket {
         stream::set_send_timeout(socket, STREAM_SEND_TIMEOUT);
     }
@@ -569,9 +450,9 @@ fn percent_decode(text: &str) -> String {
 
 /// POST /admin/faults/<name>?params: the fault injection API of the binary.
 fn admin(cluster: &Arc<Cluster>, request: Request, path: &str, query: &str) {
-    if *request.method() != tiny_http::Method::Post {
+    if request.method() != "POST" {
         let mut response = text(405, "Use POST");
-        response.add_header(header("Allow", "POST"));
+        response.add_header("Allow", "POST");
         return respond(request, response);
     }
     let on = || query_param(query, "on").is_none_or(|v| v != "0" && v != "false");
