@@ -141,6 +141,7 @@ if [ "$cpp_built" = 1 ]; then
   cpp_pc_libdir="$prefix/lib/pkgconfig:$(env -u PKG_CONFIG_LIBDIR pkg-config --variable pc_path pkg-config)"
   [ "$(PKG_CONFIG_LIBDIR="$cpp_pc_libdir" pkg-config --modversion mesos_sched_cpp)" = "$version" ] ||
     fail "pkg-config --modversion mesos_sched_cpp is not $version"
+  [ -f "$prefix/lib/libmesos_sched_cpp.so.$version" ] || fail "libmesos_sched_cpp.so.$version (the real name, from Cargo.toml's version) is not installed"
   cpp_consumer="$work/consumer-cpp"
   mkdir -p "$cpp_consumer"
   cp "$root/cpptest/test_framework.cpp" "$cpp_consumer/"
