@@ -18,6 +18,7 @@ pub mod local;
 pub mod log;
 pub mod proto;
 pub mod recordio;
+mod small_file;
 
 pub use driver::{Driver, Error, Scheduler, Status};
 

@@ -89,37 +89,9 @@ fn parse_master_at_depth(master: &str, depth: usize) -> Result<MasterSpec, Strin
 /// Largest master file read: a master string is a line, a zk:// URL at most a few KiB.
 pub const MAX_MASTER_FILE_BYTES: u64 = 64 * 1024;
 
-/// Reads a `file://` master file: a regular file of at most `MAX_MASTER_FILE_BYTES`, in
-/// UTF-8. Opened without blocking, so that a FIFO or device fails at once instead of
-/// blocking `new` (the type is checked on the opened file, not on the path).
+/// Reads a `file://` master file: a small regular file (`small_file::read`) in UTF-8.
 fn read_master_file(path: &str) -> Result<String, String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| e.to_string())?;
-    let metadata = file.metadata().map_err(|e| e.to_string())?;
-    if !metadata.is_file() {
-        return Err("not a regular file".to_string());
-    }
-    if metadata.len() > MAX_MASTER_FILE_BYTES {
-        return Err(format!(
-            "{} bytes, larger than the {MAX_MASTER_FILE_BYTES} bytes a master file may have",
-            metadata.len()
-        ));
-    }
-    let mut content = Vec::new();
-    // Bounded even if the file grows after the check.
-    file.take(MAX_MASTER_FILE_BYTES + 1)
-        .read_to_end(&mut content)
-        .map_err(|e| e.to_string())?;
-    if content.len() as u64 > MAX_MASTER_FILE_BYTES {
-        return Err(format!(
-            "larger than the {MAX_MASTER_FILE_BYTES} bytes a master file may have"
-        ));
-    }
+    let content = crate::small_file::read(path, MAX_MASTER_FILE_BYTES)?;
     String::from_utf8(content).map_err(|_| "not valid UTF-8".to_string())
 }
 

@@ -35,6 +35,9 @@ pub(crate) struct Options {
 /// pass 20k/s against mesos-local (benches/throughput.rs).
 pub const DEFAULT_ACK_CONNECTIONS: usize = 4;
 
+/// Largest `tls.ca_file` read: Debian's whole CA bundle is about 220 KB.
+const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Default for Options {
     fn default() -> Options {
         Options {
@@ -82,7 +85,8 @@ impl Options {
                     .collect();
             }
             "tls.ca_file" => {
-                let pem = std::fs::read(value).map_err(|e| bad(format!("cannot read: {e}")))?;
+                let pem = crate::small_file::read(value, MAX_CA_FILE_BYTES)
+                    .map_err(|e| bad(format!("cannot read: {e}")))?;
                 crate::http::parse_ca_certificates(&pem).map_err(bad)?;
                 self.tls_ca_file = Some(value.to_string());
                 self.tls_ca_pem = Some(pem);
@@ -228,6 +232,10 @@ mod tests {
             ("log.level", "shout"),
             ("dispatch", "callbacks"),
             ("tls.ca_file", "/nonexistent/ca.pem"),
+            // Not small regular files: fail at once, neither block nor fill memory.
+            ("tls.ca_file", "/dev/zero"),
+            ("tls.ca_file", "/dev/null"),
+            ("tls.ca_file", "/"),
         ] {
             let err = o.set(key, value).unwrap_err();
             assert_eq!(err.code(), -2, "{key}={value}");
