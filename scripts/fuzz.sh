@@ -9,5 +9,8 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 for target in $(cargo +nightly fuzz list); do
   echo "fuzzing $target for ${seconds}s"
-  cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
+  # fuzz/corpus/<target> (not kept) grows from the kept seeds in fuzz/seeds/<target>.
+  seeds=()
+  [ -d "fuzz/seeds/$target" ] && seeds=("fuzz/corpus/$target" "fuzz/seeds/$target") && mkdir -p "fuzz/corpus/$target"
+  cargo +nightly fuzz run "$target" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
 done

@@ -24,5 +24,12 @@ for sanitizer in "${sanitizers[@]}"; do
   ASAN_OPTIONS="halt_on_error=1 detect_leaks=1" \
     cargo +nightly test -Zbuild-std --target "$target" --target-dir "target/sanitize-$sanitizer" \
       "${test_args[@]}" --no-fail-fast || status=1
+  # A run without the sanitizer compiled in would pass for nothing: check one binary.
+  short=${sanitizer:0:1}san
+  binary=$(ls -t "target/sanitize-$sanitizer/$target/debug/deps/"ffi_abuse-* | grep -v '\.d$' | head -n 1)
+  if ! nm "$binary" | grep "__${short}_init" >/dev/null; then
+    echo "sanitize: $binary has no __${short}_init: $sanitizer sanitizer not compiled in"
+    status=1
+  fi
 done
 exit $status

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of mesos-sched on a fresh machine: installs what the tests need (apt:
 # cmake, valgrind, protobuf, zookeeper, ghc + libghc packages; pip packages into a venv; cargo-fuzz),
-# then the Rust, C, ZooKeeper, Python, Haskell and fuzz suites.
+# then the Rust, C, ZooKeeper, Python, Haskell, sanitizer and fuzz suites.
 # Exit status 0 only when every step passed; a failed step does not stop the others.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,7 @@ step "C example framework against local" bash scripts/run-example.sh
 step "install (cmake --install; pkg-config, CMake and pip consumers)" bash scripts/install-test.sh
 step "python binding" bash bindings/python/run_tests.sh
 step "haskell binding" bash bindings/haskell/run_tests.sh
+step "sanitizers (ThreadSanitizer, AddressSanitizer)" bash scripts/sanitize.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30
 
 echo
