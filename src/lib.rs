@@ -18,6 +18,8 @@ pub mod local;
 pub mod log;
 pub mod proto;
 pub mod recordio;
+#[cfg(feature = "zookeeper")]
+pub mod zk;
 
 pub use driver::{Driver, Error, Scheduler, Status};
 
