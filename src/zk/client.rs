@@ -115,7 +115,6 @@ impl Connector {
             last_zxid: 0,
             digest: self.digest,
             connection: None,
-            disconnected_at: Some(now),
             last_sent: now,
             last_received: now,
             next_xid: 1,
@@ -144,8 +143,6 @@ pub struct Client {
     last_zxid: i64,
     digest: Option<Vec<u8>>,
     connection: Option<TcpStream>,
-    /// When the last connection was lost (None while connected).
-    disconnected_at: Option<Instant>,
     last_sent: Instant,
     last_received: Instant,
     next_xid: i32,
@@ -522,9 +519,7 @@ impl Client {
 
     fn disconnect(&mut self) {
         self.abandoned.clear();
-        if self.connection.take().is_some() {
-            self.disconnected_at = Some(Instant::now());
-        }
+        self.connection = None;
     }
 
     /// Connects (or reconnects with the same session) if needed: each server once,
@@ -540,12 +535,12 @@ impl Client {
             return Ok(());
         }
         let reconnecting = self.session_id != 0;
-        if let Some(since) = self.disconnected_at {
-            // ZooKeeper has surely expired a session that heard nothing for its timeout.
-            if reconnecting && since.elapsed() >= self.session_timeout {
-                self.expired = true;
-                return Err(ZkError::SessionExpired);
-            }
+        // Silent for well past its timeout, the session is surely expired on the server
+        // (a margin for a quorum that restarted meanwhile, which gives sessions a fresh
+        // timeout): give up on it rather than reattach forever.
+        if reconnecting && self.last_received.elapsed() >= self.session_timeout * 7 / 5 {
+            self.expired = true;
+            return Err(ZkError::SessionExpired);
         }
         let mut last_error = String::new();
         for _ in 0..self.servers.len() {
@@ -557,7 +552,6 @@ impl Client {
             match self.handshake(&server) {
                 Ok(connection) => {
                     self.connection = Some(connection);
-                    self.disconnected_at = None;
                     let now = Instant::now();
                     self.last_received = now;
                     self.last_sent = now;
