@@ -17,6 +17,9 @@ use super::{
 /// room for headers. Anything larger is a protocol error, not an allocation.
 pub const MAX_FRAME_LEN: usize = 1024 * 1024 + 4096;
 
+/// Watch events kept for the owner; a server flooding notifications cannot grow more.
+const MAX_QUEUED_EVENTS: usize = 1024;
+
 /// Bound on one TCP connect to one server.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -265,11 +268,18 @@ impl Client {
             .map(|i| i.as_ref())
             .chain(extra.iter().copied())
             .collect();
+        let mut first_pass = true;
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(Some(event));
             }
             let now = Instant::now();
+            // Checked after one pass at least (a zero timeout still reads what is there),
+            // and on every frame: a flooding server cannot hold us past the deadline.
+            if !first_pass && now >= deadline {
+                return Ok(None);
+            }
+            first_pass = false;
             if self.connection.is_none() {
                 match self.ensure_connected() {
                     Ok(()) => continue,
@@ -411,6 +421,7 @@ impl Client {
             let Some(socket) = self.connection.as_ref().map(|c| c.as_raw_fd()) else {
                 return Err(ZkError::ConnectionLoss("connection lost".to_string()));
             };
+            // Checked on every frame: a server flooding other frames cannot hold us.
             let left = deadline.saturating_duration_since(Instant::now());
             match wait_readable(Some(socket), &interrupts, left) {
                 Wake::Interrupted => {
@@ -418,7 +429,7 @@ impl Client {
                     self.abandoned.push(xid);
                     return Err(ZkError::Interrupted);
                 }
-                Wake::Timeout if left.is_zero() => {
+                _ if left.is_zero() => {
                     self.disconnect();
                     return Err(ZkError::ConnectionLoss(format!(
                         "no reply from ZooKeeper within {bound:?}"
@@ -485,7 +496,8 @@ impl Client {
                     self.connection = None;
                     return Err(ZkError::SessionExpired);
                 }
-                if kind != -1 {
+                // Any event means "read again": beyond a bound, more add nothing.
+                if kind != -1 && self.events.len() < MAX_QUEUED_EVENTS {
                     self.events.push_back(Event::Watch {
                         kind: EventType::from_wire(kind),
                         path,
@@ -900,6 +912,108 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_millis(600));
         raiser.join().unwrap();
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn fails_over_to_the_next_server_with_the_same_session() {
+        let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead_address = dead.local_addr().unwrap().to_string();
+        drop(dead);
+        // The first live server accepts the session, then goes away.
+        let (first, first_server) = fake_server(|mut stream| {
+            let _ = read_request(&mut stream);
+            connect_response(&mut stream);
+        });
+        // The second one must be asked for the same session id and password.
+        let (second, second_server) = fake_server(|mut stream| {
+            let connect = read_request(&mut stream);
+            let mut reader = Reader::new(&connect);
+            reader.int().unwrap();
+            reader.long().unwrap();
+            reader.int().unwrap();
+            assert_eq!(reader.long().unwrap(), 0x1234, "same session id");
+            assert_eq!(reader.buffer().unwrap(), [7; 16], "same password");
+            connect_response(&mut stream);
+            let _ = read_request(&mut stream); // the close
+        });
+        let mut client = Connector::new(&[dead_address, first, second])
+            .session_timeout(Duration::from_secs(3))
+            .connect()
+            .unwrap();
+        first_server.join().unwrap();
+        assert_eq!(
+            client.wait_event(Duration::from_secs(5)).unwrap(),
+            Some(Event::Reconnected)
+        );
+        assert!(client.is_connected());
+        assert_eq!(client.session_info().id(), 0x1234);
+        drop(client);
+        second_server.join().unwrap();
+    }
+
+    #[test]
+    fn idle_sessions_ping_within_a_third_of_the_timeout() {
+        let (address, server) = fake_server(|mut stream| {
+            let _ = read_request(&mut stream);
+            let mut response = Writer::new();
+            response.int(0).int(900).long(1).buffer(&[1; 16]);
+            stream.write_all(&response.into_frame()).unwrap();
+            let started = Instant::now();
+            let ping = read_request(&mut stream);
+            let waited = started.elapsed();
+            let mut reader = Reader::new(&ping);
+            assert_eq!(reader.int().unwrap(), XID_PING);
+            assert_eq!(reader.int().unwrap(), OP_PING);
+            assert!(waited < Duration::from_millis(600), "{waited:?}");
+            let mut reply = Writer::new();
+            reply.int(XID_PING).long(0).int(0);
+            stream.write_all(&reply.into_frame()).unwrap();
+            let _ = read_request(&mut stream);
+        });
+        let mut client = Connector::new(&[address])
+            .session_timeout(Duration::from_millis(900))
+            .connect()
+            .unwrap();
+        // Nothing to report within 500 ms, but the session stayed alive.
+        assert_eq!(client.wait_event(Duration::from_millis(500)).unwrap(), None);
+        assert!(client.is_connected());
+        drop(client);
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_flood_of_notifications_neither_holds_nor_grows() {
+        let (address, server) = fake_server(|mut stream| {
+            let _ = read_request(&mut stream);
+            connect_response(&mut stream);
+            let mut notification = Writer::new();
+            notification.int(XID_NOTIFICATION).long(-1).int(0);
+            notification.int(3).int(3).string("/n");
+            let frame = notification.into_frame();
+            let started = Instant::now();
+            // Never the reply: only notifications, for 6 s.
+            while started.elapsed() < Duration::from_secs(6) {
+                if stream.write_all(&frame).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut client = Connector::new(&[address])
+            .session_timeout(Duration::from_secs(3))
+            .connect()
+            .unwrap();
+        let started = Instant::now();
+        let error = client.get_data("/x", false).unwrap_err();
+        // Within the read timeout (2/3 of the granted 3 s), not when the flood ends.
+        assert!(error.to_string().contains("no reply"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_millis(3500),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(client.events.len() <= MAX_QUEUED_EVENTS);
+        drop(client);
         server.join().unwrap();
     }
 
