@@ -310,7 +310,7 @@ impl Client {
             }
             if now.duration_since(self.last_sent) >= self.ping_interval() {
                 if let Err(error) = self.send(XID_PING, OP_PING, Writer::new()) {
-                    self.check_interrupted(error)?;
+                    final_only(error)?;
                     continue;
                 }
             }
@@ -320,11 +320,12 @@ impl Client {
             let socket = self.connection.as_ref().map(|c| c.as_raw_fd());
             match wait_readable(socket, &interrupts, wake_at.saturating_duration_since(now)) {
                 Wake::Interrupted => return Err(ZkError::Interrupted),
-                Wake::Readable => {
-                    if let Err(error) = self.receive_one() {
-                        self.check_interrupted(error)?;
-                    }
-                }
+                Wake::Readable => match self.receive_one() {
+                    // Only the late reply to a request given up on can come here.
+                    Ok(Some((xid, _))) => self.abandoned.retain(|x| *x != xid),
+                    Ok(None) => {}
+                    Err(error) => final_only(error)?,
+                },
                 Wake::Timeout => {
                     if Instant::now() >= deadline {
                         return Ok(None);
@@ -355,13 +356,6 @@ impl Client {
 
     fn interrupt_refs(&self) -> Vec<&Interrupt> {
         self.interrupts.iter().map(|i| i.as_ref()).collect()
-    }
-
-    fn check_interrupted(&self, error: ZkError) -> Result<(), ZkError> {
-        match error {
-            ZkError::Interrupted | ZkError::SessionExpired | ZkError::Closed => Err(error),
-            _ => Ok(()),
-        }
     }
 
     fn take_xid(&mut self) -> i32 {
@@ -631,8 +625,15 @@ impl Client {
         let timeout_ms = reader.int()?;
         let session_id = reader.long()?;
         let password = reader.buffer()?;
+        // Older servers omit the read-only flag; we never ask for a read-only session.
+        let read_only = reader.remaining() > 0 && reader.bool()?;
         if timeout_ms <= 0 {
             return Err(ZkError::SessionExpired);
+        }
+        if read_only {
+            return Err(ZkError::ConnectionLoss(
+                "the server offered only a read-only session".to_string(),
+            ));
         }
         self.session_id = session_id;
         self.password = password;
@@ -680,6 +681,15 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         self.close(DROP_CLOSE_BOUND);
+    }
+}
+
+/// Passes on the errors that end a wait (the session or the owner is done); the others
+/// only cost the connection, which the wait re-establishes.
+fn final_only(error: ZkError) -> Result<(), ZkError> {
+    match error {
+        ZkError::Interrupted | ZkError::SessionExpired | ZkError::Closed => Err(error),
+        _ => Ok(()),
     }
 }
 

@@ -7,7 +7,7 @@
 //! is size-bounded. Dropping a client closes its session (bounded) and its socket.
 
 mod client;
-pub mod jute;
+mod jute;
 
 use std::fmt;
 use std::io::{Read, Write};
