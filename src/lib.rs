@@ -19,6 +19,8 @@ pub mod log;
 pub mod proto;
 pub mod recordio;
 mod small_file;
+#[cfg(feature = "zookeeper")]
+pub mod zk;
 
 pub use driver::{Driver, Error, Scheduler, Status};
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use mesos_sched::detector::zk::ZkDetector;
 use mesos_sched::detector::Detector;
+use mesos_sched::zk;
 use zk_common::*;
-use zookeeper_client as zk;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -119,23 +119,18 @@ fn zk_leader_with_unreadable_master_info_is_an_error() {
     assert!(error.contains("not valid JSON"), "{error}");
 }
 
-static EVERYONE_READ_CREATOR_ALL: [zk::Acl; 2] = [
-    zk::Acl::new_const(zk::Permission::READ, "world", "anyone"),
-    zk::Acl::new_const(zk::Permission::ALL, "auth", ""),
-];
-
 #[test]
 fn zk_digest_auth_right_credentials_detect_wrong_ones_fail() {
     let path = unique_path("auth");
     // The group is readable only by its creator (digest mesos:right).
     let owner = Session::connect(&zk_server(), Some("mesos:right"));
-    owner.mkdir_with(&path, zk::Acls::creator_all());
+    owner.mkdir_with(&path, zk::Acl::creator_all());
     owner
         .join_with(
             &path,
             "json.info_",
             &master_info_json(8001),
-            zk::Acls::new(&EVERYONE_READ_CREATOR_ALL),
+            zk::Acl::everyone_read_creator_all(),
         )
         .unwrap();
 
@@ -188,12 +183,7 @@ fn zk_restart_keeps_the_leader_while_down_then_follows_again() {
     // ...and the detector watches again: a new leader is followed.
     let deadline = Instant::now() + WAIT;
     let second = loop {
-        match member.join_with(
-            path,
-            "json.info_",
-            &master_info_json(9002),
-            zk::Acls::anyone_all(),
-        ) {
+        match member.join_with(path, "json.info_", &master_info_json(9002), zk::Acl::open()) {
             Ok(name) => break name,
             Err(e) if Instant::now() < deadline => {
                 eprintln!("member not reconnected yet: {e}");

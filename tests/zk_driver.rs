@@ -136,7 +136,7 @@ fn zk_driver_file_master_holding_a_zk_url() {
 fn zk_driver_wrong_credentials_error_and_abort() {
     let path = unique_path("driver-auth");
     let owner = Session::connect(&zk_server(), Some("mesos:right"));
-    owner.mkdir_with(&path, zookeeper_client::Acls::creator_all());
+    owner.mkdir_with(&path, mesos_sched::zk::Acl::creator_all());
     let (driver, log) = driver_for(&format!("zk://mesos:wrong@{}{path}", zk_server()));
     assert_eq!(driver.start(), Status::Running);
     assert!(log.wait_for(WAIT, |seen| seen

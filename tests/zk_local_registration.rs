@@ -103,15 +103,8 @@ fn zk_local_masters_with_credentials_protect_their_nodes() {
     // ...but not delete a member.
     let observer = Session::connect(&zk_server(), None);
     let member = masters.member_name(0).unwrap();
-    let client = observer.client();
-    let node = format!("{path}/{member}");
-    let denied = observer
-        .runtime
-        .run(async move { client.delete(&node, None).await });
-    assert!(
-        matches!(denied, Err(zookeeper_client::Error::NoAuth)),
-        "{denied:?}"
-    );
+    let denied = observer.try_delete(&format!("{path}/{member}"));
+    assert_eq!(denied, Err(mesos_sched::zk::ZkError::NoAuth));
 }
 
 #[test]

@@ -4,9 +4,8 @@
 //! Masters register EPHEMERAL|SEQUENCE children of the URL's path named
 //! `json.info_<seq>` (JSON MasterInfo), legacy `info_<seq>` (binary MasterInfo) or a bare
 //! `<seq>` (oldest format: the data is a pid "master@ip:port"). The member with the
-//! lowest sequence leads. [`ZkDetector`] follows the group on its own thread, with a
-//! private current-thread tokio runtime driving the `zookeeper-client` session, and
-//! publishes the leader's base URL for [`Detector::wait_for_change`].
+//! lowest sequence leads. [`ZkDetector`] follows the group on its own thread, which
+//! drives its blocking [`crate::zk::Client`] session itself, and publishes the leader's base URL for [`Detector::wait_for_change`].
 //!
 //! Failure handling:
 //! - ZooKeeper unreachable (connection loss, all servers down): keep the last known
@@ -18,7 +17,6 @@
 //!   (`wait_for_change` returns `Err`; the driver calls error() and aborts).
 
 use std::fmt;
-use std::future::Future;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -26,12 +24,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 use prost::Message;
-use tokio::sync::watch;
-use zookeeper_client as zk;
 
 use super::Detector;
 use crate::log::{Level, Logger};
 use crate::log_at;
+use crate::zk::{Client, Connector, Interrupt, SessionInfo, ZkError};
 
 /// Session timeout asked of ZooKeeper (upstream masters and drivers use 10 s).
 pub const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -380,42 +377,19 @@ fn base_url(host: &str, port: u64) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// The ZooKeeper thread: a private current-thread tokio runtime that is also the ZooKeeper
-// client's task spawner.
+// Shared with mesos-local's registration (src/local/zk.rs): threads, backoff, sessions.
 
-struct TokioSpawner(tokio::runtime::Handle);
-
-impl asyncs::task::Spawn for TokioSpawner {
-    fn spawn(&self, task: asyncs::task::Task) {
-        drop(self.0.spawn(Box::into_pin(task.future)));
-    }
-}
-
-/// Runs `make()` to completion on a new thread named `name` with its own current-thread
-/// runtime (also used by `crate::local::zk`). The thread blocks all signals: they belong
-/// to the host program.
-pub(crate) fn spawn_zk_thread<F, M>(name: &str, make: M) -> std::io::Result<JoinHandle<()>>
-where
-    M: FnOnce() -> F + Send + 'static,
-    F: Future<Output = ()>,
-{
+/// Runs `body` on a new thread named `name`, with every signal blocked (it never runs
+/// user code).
+pub(crate) fn spawn_zk_thread(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
             block_all_signals();
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    eprintln!("mesos-sched: cannot start the ZooKeeper runtime: {e}");
-                    return;
-                }
-            };
-            let spawner = TokioSpawner(runtime.handle().clone());
-            let _scope = asyncs::task::enter(&spawner);
-            runtime.block_on(make());
+            body();
         })
 }
 
@@ -449,32 +423,17 @@ impl Backoff {
     }
 }
 
-/// Resolves when `stop` turns true (or its sender is gone).
-pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stop| *stop).await;
-}
-
-/// Sleeps `delay`; false when stopped meanwhile.
-pub(crate) async fn sleep_unless_stopped(
-    delay: Duration,
-    stop: &mut watch::Receiver<bool>,
-) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => true,
-        _ = stopped(stop) => false,
-    }
-}
-
-/// Connects a new session with the URL's digest credentials. Fails fast (NoHosts) when
-/// no server accepts a connection, so the caller's backoff applies.
-pub(crate) async fn connect(url: &ZkUrl) -> Result<zk::Client, zk::Error> {
-    let mut connector = zk::Client::connector()
-        .with_session_timeout(SESSION_TIMEOUT)
-        .with_fail_eagerly();
+/// Connects a new session with the URL's digest credentials; `interrupts` cut every wait
+/// of the session short. Each server is tried once, so the caller's backoff applies.
+pub(crate) fn connect(url: &ZkUrl, interrupts: &[&Arc<Interrupt>]) -> Result<Client, ZkError> {
+    let mut connector = Connector::new(&url.servers).session_timeout(SESSION_TIMEOUT);
     if let Some(digest) = url.digest() {
-        connector = connector.with_auth("digest", &digest);
+        connector = connector.digest(digest);
     }
-    connector.connect(&url.connect_string()).await
+    for interrupt in interrupts {
+        connector = connector.interrupt(Arc::clone(interrupt));
+    }
+    connector.connect()
 }
 
 /// What to do about a failed ZooKeeper operation.
@@ -483,42 +442,32 @@ pub(crate) enum Failure {
     Retry,
     /// The session is gone: start a new one.
     SessionLost,
+    /// Told to stop.
+    Stopped,
     /// Permanent (authentication/authorization, bad data...).
     Fatal(String),
 }
 
-pub(crate) fn classify(error: &zk::Error, path: &str) -> Failure {
-    use zk::Error as E;
+pub(crate) fn classify(error: &ZkError, path: &str) -> Failure {
     match error {
-        E::SessionExpired | E::ClientClosed | E::NoHosts => Failure::SessionLost,
-        E::NoAuth => Failure::Fatal(format!(
+        ZkError::SessionExpired | ZkError::Closed => Failure::SessionLost,
+        ZkError::Interrupted => Failure::Stopped,
+        ZkError::NoAuth => Failure::Fatal(format!(
             "ZooKeeper denied access to '{path}' (NoAuth): check the credentials of the zk:// URL"
         )),
-        E::AuthFailed => Failure::Fatal(
+        ZkError::AuthFailed => Failure::Fatal(
             "ZooKeeper authentication failed: check the credentials of the zk:// URL".to_string(),
         ),
-        E::InvalidAcl | E::BadArguments(_) | E::NoChildrenForEphemerals | E::Unimplemented => {
-            Failure::Fatal(format!(
-                "ZooKeeper refused an operation on '{path}': {error}"
-            ))
-        }
-        // Connection trouble in every form (loss, timeouts, I/O errors handed to pending
-        // requests while the client reconnects): try again.
+        ZkError::InvalidAcl
+        | ZkError::BadArguments
+        | ZkError::NoChildrenForEphemerals
+        | ZkError::Unimplemented => Failure::Fatal(format!(
+            "ZooKeeper refused an operation on '{path}': {error}"
+        )),
+        // Connection trouble in every form (loss, timeouts, a garbled frame, a moved
+        // session): try again.
         _ => Failure::Retry,
     }
-}
-
-/// Closes a session and waits up to `bound` until ZooKeeper confirmed it, so its
-/// ephemeral nodes are gone when this returns.
-pub(crate) async fn close_session(client: zk::Client, bound: Duration) {
-    let mut state = client.state_watcher();
-    drop(client);
-    let _ = tokio::time::timeout(bound, async {
-        while !state.state().is_terminated() {
-            state.changed().await;
-        }
-    })
-    .await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -533,7 +482,7 @@ struct Published {
     /// "No leader" was published for a session expiry and no waiter has seen it yet.
     expiry_unseen: bool,
     /// The current session (tests expire it on purpose).
-    session: Option<zk::SessionInfo>,
+    session: Option<SessionInfo>,
 }
 
 struct Shared {
@@ -591,7 +540,7 @@ impl Shared {
 pub struct ZkDetector {
     url: ZkUrl,
     shared: Arc<Shared>,
-    stop: watch::Sender<bool>,
+    stop: Arc<Interrupt>,
     thread: Option<JoinHandle<()>>,
     /// The process that started the thread (a fork()ed child has no such thread).
     creation_pid: u32,
@@ -607,11 +556,12 @@ impl ZkDetector {
             changed: Condvar::new(),
             logger: Logger::new(format!("zk {url}"), Level::from_env()),
         });
-        let (stop, stop_rx) = watch::channel(false);
+        let stop = Arc::new(
+            Interrupt::new().map_err(|e| format!("cannot create the detector's wake-up: {e}"))?,
+        );
         let thread = {
-            let url = url.clone();
-            let shared = shared.clone();
-            spawn_zk_thread("mesos-sched-zk", move || follow(url, shared, stop_rx))
+            let (url, shared, stop) = (url.clone(), shared.clone(), stop.clone());
+            spawn_zk_thread("mesos-sched-zk", move || follow(url, shared, stop))
                 .map_err(|e| format!("cannot start the ZooKeeper detector thread: {e}"))?
         };
         Ok(ZkDetector {
@@ -630,7 +580,7 @@ impl ZkDetector {
 
     /// The current ZooKeeper session, for tests that expire it on purpose.
     #[doc(hidden)]
-    pub fn session_info(&self) -> Option<zk::SessionInfo> {
+    pub fn session_info(&self) -> Option<SessionInfo> {
         self.shared.published.lock().session.clone()
     }
 
@@ -680,10 +630,11 @@ impl Detector for ZkDetector {
 
 impl Drop for ZkDetector {
     fn drop(&mut self) {
-        let _ = self.stop.send(true);
+        self.stop.raise();
         if let Some(thread) = self.thread.take() {
-            // The thread ends at once when told to stop. Never join ourselves, nor a
-            // thread that a fork()ed child does not have.
+            // The thread ends at once when interrupted (closing its session takes at
+            // most DETECTOR_CLOSE_BOUND). Never join ourselves, nor a thread that a
+            // fork()ed child does not have.
             if thread.thread().id() != std::thread::current().id()
                 && self.creation_pid == std::process::id()
             {
@@ -694,24 +645,22 @@ impl Drop for ZkDetector {
 }
 
 /// The detector thread: one session at a time, re-created when it is lost.
-async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+fn follow(url: ZkUrl, shared: Arc<Shared>, stop: Arc<Interrupt>) {
     let mut backoff = Backoff::new();
     // Set when a session expired; cleared if the next connection attempt fails (then the
     // expiry came from ZooKeeper being unreachable, and the last leader is kept).
     let mut session_expired = false;
     loop {
-        let connected = tokio::select! {
-            connected = connect(&url) => connected,
-            _ = stopped(&mut stop) => return,
-        };
-        let client = match connected {
+        let mut client = match connect(&url, &[&stop]) {
             Ok(client) => client,
             Err(error) => {
-                if let Failure::Fatal(message) = classify(&error, &url.path) {
-                    if matches!(error, zk::Error::AuthFailed) {
+                match classify(&error, &url.path) {
+                    Failure::Stopped => return,
+                    Failure::Fatal(message) if error == ZkError::AuthFailed => {
                         shared.fail(message);
                         return;
                     }
+                    _ => {}
                 }
                 session_expired = false;
                 let delay = backoff.next_delay();
@@ -720,7 +669,7 @@ async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>
                     Level::Warn,
                     "cannot connect to ZooKeeper ({error}); retrying in {delay:?}, keeping the last leader"
                 );
-                if !sleep_unless_stopped(delay, &mut stop).await {
+                if !Interrupt::sleep(&[&stop], delay) {
                     return;
                 }
                 continue;
@@ -730,28 +679,24 @@ async fn follow(url: ZkUrl, shared: Arc<Shared>, mut stop: watch::Receiver<bool>
         log_at!(
             shared.logger,
             Level::Debug,
-            "ZooKeeper session {} established",
-            client.session_id()
+            "ZooKeeper session {:#x} established",
+            client.session_info().id()
         );
-        shared.published.lock().session = Some(client.session().clone());
+        shared.published.lock().session = Some(client.session_info());
         if session_expired {
             shared.publish_expiry();
         }
-        let outcome = watch_group(&client, &url.path, &shared, &mut stop).await;
-        match outcome {
+        match watch_group(&mut client, &url.path, &shared, &stop) {
             Outcome::Stopped => {
-                close_session(client, DETECTOR_CLOSE_BOUND).await;
+                client.close(DETECTOR_CLOSE_BOUND);
                 return;
             }
             Outcome::Fatal(message) => {
                 shared.fail(message);
-                close_session(client, DETECTOR_CLOSE_BOUND).await;
+                client.close(DETECTOR_CLOSE_BOUND);
                 return;
             }
-            Outcome::SessionLost => {
-                session_expired = true;
-                drop(client);
-            }
+            Outcome::SessionLost => session_expired = true,
         }
     }
 }
@@ -763,110 +708,92 @@ enum Outcome {
 }
 
 /// Detects the leader and re-detects on every change of the group, for one session.
-async fn watch_group(
-    client: &zk::Client,
-    path: &str,
-    shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
-) -> Outcome {
+fn watch_group(client: &mut Client, path: &str, shared: &Shared, stop: &Interrupt) -> Outcome {
     let mut backoff = Backoff::new();
     loop {
-        let detected = tokio::select! {
-            detected = detect(client, path) => detected,
-            _ = stopped(stop) => return Outcome::Stopped,
-        };
-        let (leader, watcher) = match detected {
-            Ok(found) => found,
-            Err(error) => match error {
-                DetectError::Zk(error) => match classify(&error, path) {
-                    Failure::Retry => {
-                        let delay = backoff.next_delay();
-                        log_at!(
-                            shared.logger,
-                            Level::Debug,
-                            "ZooKeeper unavailable ({error}); retrying in {delay:?}"
-                        );
-                        if !sleep_unless_stopped(delay, stop).await {
-                            return Outcome::Stopped;
-                        }
-                        continue;
+        let leader = match detect(client, path) {
+            Ok(leader) => leader,
+            Err(DetectError::BadData(message)) => return Outcome::Fatal(message),
+            Err(DetectError::Zk(error)) => match classify(&error, path) {
+                Failure::Retry => {
+                    let delay = backoff.next_delay();
+                    log_at!(
+                        shared.logger,
+                        Level::Debug,
+                        "ZooKeeper unavailable ({error}); retrying in {delay:?}"
+                    );
+                    if !Interrupt::sleep(&[stop], delay) {
+                        return Outcome::Stopped;
                     }
-                    Failure::SessionLost => return Outcome::SessionLost,
-                    Failure::Fatal(message) => return Outcome::Fatal(message),
-                },
-                DetectError::BadData(message) => return Outcome::Fatal(message),
+                    continue;
+                }
+                Failure::Stopped => return Outcome::Stopped,
+                Failure::SessionLost => return Outcome::SessionLost,
+                Failure::Fatal(message) => return Outcome::Fatal(message),
             },
         };
         backoff.reset();
         // After an expiry, let the driver see "no leader" before the next leader.
         let hold_until = Instant::now() + EXPIRY_HOLD;
         while shared.expiry_unseen() && Instant::now() < hold_until {
-            if !sleep_unless_stopped(Duration::from_millis(20), stop).await {
+            if !Interrupt::sleep(&[stop], Duration::from_millis(20)) {
                 return Outcome::Stopped;
             }
         }
         shared.publish(leader);
-        let event = tokio::select! {
-            event = watcher.changed() => event,
-            _ = stopped(stop) => return Outcome::Stopped,
-        };
-        if event.event_type == zk::EventType::Session {
-            match event.session_state {
-                zk::SessionState::AuthFailed => {
-                    return Outcome::Fatal(
-                        "ZooKeeper authentication failed: check the credentials of the zk:// URL"
-                            .to_string(),
-                    )
-                }
-                state if state.is_terminated() => return Outcome::SessionLost,
-                _ => {}
+        // Any event (the watch fired, or a reconnection lost the watches): detect again.
+        loop {
+            match client.wait_event(Duration::from_secs(60)) {
+                Ok(Some(_)) => break,
+                Ok(None) => {}
+                Err(error) => match classify(&error, path) {
+                    Failure::Fatal(message) => return Outcome::Fatal(message),
+                    Failure::Stopped => return Outcome::Stopped,
+                    _ => return Outcome::SessionLost,
+                },
             }
         }
     }
 }
 
 enum DetectError {
-    Zk(zk::Error),
+    Zk(ZkError),
     BadData(String),
 }
 
-impl From<zk::Error> for DetectError {
-    fn from(error: zk::Error) -> DetectError {
+impl From<ZkError> for DetectError {
+    fn from(error: ZkError) -> DetectError {
         DetectError::Zk(error)
     }
 }
 
 /// Lists the group (setting a watch) and reads the leader's data. With no group node
 /// yet, watches for its creation.
-async fn detect(
-    client: &zk::Client,
-    path: &str,
-) -> Result<(Option<String>, zk::OneshotWatcher), DetectError> {
+fn detect(client: &mut Client, path: &str) -> Result<Option<String>, DetectError> {
     loop {
-        let (children, _, watcher) = match client.get_and_watch_children(path).await {
-            Ok(listed) => listed,
-            Err(zk::Error::NoNode) => {
-                let (stat, watcher) = client.check_and_watch_stat(path).await?;
-                if stat.is_some() {
+        let children = match client.get_children(path, true) {
+            Ok(children) => children,
+            Err(ZkError::NoNode) => {
+                if client.exists(path, true)?.is_some() {
                     continue; // created meanwhile
                 }
-                return Ok((None, watcher));
+                return Ok(None);
             }
             Err(error) => return Err(error.into()),
         };
         let Some(leader) = select_leader(&children) else {
-            return Ok((None, watcher));
+            return Ok(None);
         };
-        let data = match client.get_data(&format!("{path}/{}", leader.name)).await {
+        let data = match client.get_data(&format!("{path}/{}", leader.name), false) {
             Ok((data, _)) => data,
             // Gone between the listing and the read: list again.
-            Err(zk::Error::NoNode) => continue,
+            Err(ZkError::NoNode) => continue,
             Err(error) => return Err(error.into()),
         };
         let url = master_url(leader.format, &data).map_err(|why| {
             DetectError::BadData(format!("ZooKeeper member '{path}/{}': {why}", leader.name))
         })?;
-        return Ok((Some(url), watcher));
+        return Ok(Some(url));
     }
 }
 
@@ -1031,22 +958,28 @@ mod tests {
 
     #[test]
     fn only_refusals_are_fatal() {
-        use zk::Error as E;
-        for retry in [E::ConnectionLoss, E::Timeout, E::SessionMoved, E::Throttled] {
+        use ZkError as E;
+        let retry = [
+            E::ConnectionLoss("reset".into()),
+            E::Protocol("frame too big".into()),
+            E::SessionMoved,
+            E::Server(-7),
+            E::NoNode,
+        ];
+        for error in retry {
             assert!(
-                matches!(classify(&retry, "/m"), Failure::Retry),
-                "{retry:?}"
+                matches!(classify(&error, "/m"), Failure::Retry),
+                "{error:?}"
             );
         }
-        let io = E::UnexpectedError("connection reset by peer".into());
-        assert!(matches!(classify(&io, "/m"), Failure::Retry));
-        for lost in [E::SessionExpired, E::ClientClosed, E::NoHosts] {
+        for lost in [E::SessionExpired, E::Closed] {
             assert!(
                 matches!(classify(&lost, "/m"), Failure::SessionLost),
                 "{lost:?}"
             );
         }
-        for fatal in [E::NoAuth, E::AuthFailed, E::InvalidAcl] {
+        assert!(matches!(classify(&E::Interrupted, "/m"), Failure::Stopped));
+        for fatal in [E::NoAuth, E::AuthFailed, E::InvalidAcl, E::BadArguments] {
             assert!(
                 matches!(classify(&fatal, "/m"), Failure::Fatal(_)),
                 "{fatal:?}"

@@ -11,19 +11,20 @@
 //! - [`ZkMasters::withdraw`] closes one master's session, so its node disappears and
 //!   leadership passes on at once (stopping the leader);
 //! - a master whose session expired registers again (a new, higher sequence).
+//!
+//! Each session is driven by its own thread (one per master, one observer); dropping
+//! [`ZkMasters`] interrupts and joins them all.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use tokio::sync::{oneshot, watch, Notify};
-use zookeeper_client as zk;
 
 use crate::detector::zk::{
-    classify, close_session, connect, select_leader, sleep_unless_stopped, spawn_zk_thread,
-    stopped, Backoff, Failure, ZkUrl,
+    classify, connect, select_leader, spawn_zk_thread, Backoff, Failure, ZkUrl,
 };
+use crate::zk::{Acl, CreateMode, Interrupt, SessionInfo, ZkError};
 
 /// How long `start` waits for every master to be registered and a leader to be known.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,19 +33,18 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// (after that its member is gone).
 const MASTER_CLOSE_BOUND: Duration = Duration::from_secs(3);
 
+/// How often the observer lists again while a master is (re)registering (a safety net
+/// besides the watch and the members' own notifications).
+const REGISTERING_RECHECK: Duration = Duration::from_secs(1);
+
 /// Called with the leading master's index whenever it changes (never with a lock held).
 pub type LeaderCallback = Box<dyn Fn(Option<usize>) + Send + Sync + 'static>;
 
-static EVERYONE_READ_CREATOR_ALL: [zk::Acl; 2] = [
-    zk::Acl::new_const(zk::Permission::READ, "world", "anyone"),
-    zk::Acl::new_const(zk::Permission::ALL, "auth", ""),
-];
-
-fn acls(url: &ZkUrl) -> zk::Acls<'static> {
+fn acls(url: &ZkUrl) -> Vec<Acl> {
     if url.credentials.is_some() {
-        zk::Acls::new(&EVERYONE_READ_CREATOR_ALL)
+        Acl::everyone_read_creator_all()
     } else {
-        zk::Acls::anyone_all()
+        Acl::open()
     }
 }
 
@@ -54,8 +54,10 @@ struct State {
     names: Vec<Option<String>>,
     /// Master withdrawn for good (its session closed).
     withdrawn: Vec<bool>,
+    /// Master registered once, or gave up: the next one may register.
+    first_done: Vec<bool>,
     /// Each master's current session (tests expire them on purpose).
-    sessions: Vec<Option<zk::SessionInfo>>,
+    sessions: Vec<Option<SessionInfo>>,
     /// Bumped on every change of `names`.
     members_version: u64,
     /// The leader as last reported, and the `members_version` it was computed from.
@@ -68,7 +70,7 @@ struct Shared {
     state: Mutex<State>,
     changed: Condvar,
     /// Wakes the observer when a master (re)registered or withdrew.
-    members_changed: Notify,
+    members_changed: Interrupt,
 }
 
 impl State {
@@ -89,14 +91,24 @@ impl State {
 impl Shared {
     fn set_name(&self, index: usize, name: Option<String>) {
         self.update(|state| {
+            if name.is_some() {
+                state.first_done[index] = true;
+            }
             state.names[index] = name;
             state.members_version += 1;
         });
-        self.members_changed.notify_one();
+        self.members_changed.raise();
     }
 
     fn update(&self, change: impl FnOnce(&mut State)) {
         change(&mut self.state.lock());
+        self.changed.notify_all();
+    }
+
+    /// Raises `interrupt` and wakes the threads waiting on `changed` to see it.
+    fn interrupt(&self, interrupt: &Interrupt) {
+        interrupt.raise();
+        let _state = self.state.lock();
         self.changed.notify_all();
     }
 }
@@ -105,10 +117,10 @@ impl Shared {
 pub struct ZkMasters {
     url: ZkUrl,
     shared: Arc<Shared>,
-    stop_all: watch::Sender<bool>,
-    stop_master: Vec<watch::Sender<bool>>,
-    thread: Option<JoinHandle<()>>,
-    /// The process that started the thread (a fork()ed child has no such thread).
+    stop_all: Arc<Interrupt>,
+    stop_master: Vec<Arc<Interrupt>>,
+    threads: Vec<JoinHandle<()>>,
+    /// The process that started the threads (a fork()ed child has no such threads).
     creation_pid: u32,
 }
 
@@ -125,47 +137,52 @@ impl ZkMasters {
     ) -> Result<ZkMasters, String> {
         let url = ZkUrl::parse(url)?;
         let count = master_infos.len();
+        let wake_up = |e: std::io::Error| format!("cannot create a ZooKeeper wake-up: {e}");
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 names: vec![None; count],
                 withdrawn: vec![false; count],
+                first_done: vec![false; count],
                 sessions: vec![None; count],
                 ..State::default()
             }),
             changed: Condvar::new(),
-            members_changed: Notify::new(),
+            members_changed: Interrupt::new().map_err(wake_up)?,
         });
-        let (stop_all, stop_all_rx) = watch::channel(false);
-        let mut stop_master = Vec::new();
-        let mut stop_master_rx = Vec::new();
-        for _ in 0..count {
-            let (tx, rx) = watch::channel(false);
-            stop_master.push(tx);
-            stop_master_rx.push(rx);
-        }
-        let thread = {
-            let url = url.clone();
-            let shared = shared.clone();
-            spawn_zk_thread("mesos-local-zk", move || {
-                run(
-                    url,
-                    master_infos,
-                    on_leader,
-                    shared,
-                    stop_all_rx,
-                    stop_master_rx,
-                )
-            })
-            .map_err(|e| format!("cannot start the ZooKeeper thread: {e}"))?
-        };
-        let masters = ZkMasters {
-            url,
-            shared,
-            stop_all,
-            stop_master,
-            thread: Some(thread),
+        let mut masters = ZkMasters {
+            url: url.clone(),
+            shared: shared.clone(),
+            stop_all: Arc::new(Interrupt::new().map_err(wake_up)?),
+            stop_master: Vec::new(),
+            threads: Vec::new(),
             creation_pid: std::process::id(),
         };
+        let thread_error = |e: std::io::Error| format!("cannot start a ZooKeeper thread: {e}");
+        {
+            let (url, shared, stop) = (url.clone(), shared.clone(), masters.stop_all.clone());
+            masters.threads.push(
+                spawn_zk_thread("mesos-local-zk", move || {
+                    observe(&url, &on_leader, &shared, &stop)
+                })
+                .map_err(thread_error)?,
+            );
+        }
+        for (index, info) in master_infos.into_iter().enumerate() {
+            let stop_one = Arc::new(Interrupt::new().map_err(wake_up)?);
+            masters.stop_master.push(stop_one.clone());
+            let member = Member {
+                url: url.clone(),
+                index,
+                data: info.to_string().into_bytes(),
+                shared: shared.clone(),
+                stop_all: masters.stop_all.clone(),
+                stop_one,
+            };
+            masters.threads.push(
+                spawn_zk_thread(&format!("mesos-local-zk{index}"), move || register(member))
+                    .map_err(thread_error)?,
+            );
+        }
 
         let deadline = Instant::now() + START_TIMEOUT;
         let mut state = masters.shared.state.lock();
@@ -204,7 +221,7 @@ impl ZkMasters {
 
     /// Master `index`'s current ZooKeeper session, for tests that expire it.
     #[doc(hidden)]
-    pub fn session_info(&self, index: usize) -> Option<zk::SessionInfo> {
+    pub fn session_info(&self, index: usize) -> Option<SessionInfo> {
         self.shared
             .state
             .lock()
@@ -225,7 +242,7 @@ impl ZkMasters {
         let Some(stop) = self.stop_master.get(index) else {
             return;
         };
-        let _ = stop.send(true);
+        self.shared.interrupt(stop);
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut state = self.shared.state.lock();
         while !(state.withdrawn[index] && state.settled()) && state.error.is_none() {
@@ -243,8 +260,8 @@ impl ZkMasters {
 
 impl Drop for ZkMasters {
     fn drop(&mut self) {
-        let _ = self.stop_all.send(true);
-        if let Some(thread) = self.thread.take() {
+        self.shared.interrupt(&self.stop_all);
+        for thread in self.threads.drain(..) {
             if thread.thread().id() != std::thread::current().id()
                 && self.creation_pid == std::process::id()
             {
@@ -254,203 +271,154 @@ impl Drop for ZkMasters {
     }
 }
 
-async fn run(
-    url: ZkUrl,
-    master_infos: Vec<serde_json::Value>,
-    on_leader: LeaderCallback,
-    shared: Arc<Shared>,
-    stop_all: watch::Receiver<bool>,
-    stop_master: Vec<watch::Receiver<bool>>,
-) {
-    let mut members = Vec::new();
-    // Masters first register in index order, so master 0 leads at start.
-    let mut previous_registered: Option<oneshot::Receiver<()>> = None;
-    for (index, (info, stop_one)) in master_infos.into_iter().zip(stop_master).enumerate() {
-        let (registered, next) = oneshot::channel();
-        members.push(tokio::spawn(register(
-            Member {
-                url: url.clone(),
-                index,
-                data: info.to_string().into_bytes(),
-                after: previous_registered.replace(next),
-                registered: Some(registered),
-            },
-            shared.clone(),
-            stop_all.clone(),
-            stop_one,
-        )));
-    }
-    observe(&url, &on_leader, &shared, stop_all).await;
-    for member in members {
-        let _ = member.await;
-    }
-}
-
 struct Member {
     url: ZkUrl,
     index: usize,
     data: Vec<u8>,
-    /// Resolves when the previous master first registered (or gave up).
-    after: Option<oneshot::Receiver<()>>,
-    /// Sent once this master first registered.
-    registered: Option<oneshot::Sender<()>>,
+    shared: Arc<Shared>,
+    stop_all: Arc<Interrupt>,
+    stop_one: Arc<Interrupt>,
 }
 
-/// One master's membership, for as long as it is not withdrawn.
-async fn register(
-    mut member: Member,
-    shared: Arc<Shared>,
-    mut stop_all: watch::Receiver<bool>,
-    mut stop_one: watch::Receiver<bool>,
-) {
-    let (url, index, data) = (member.url.clone(), member.index, member.data.clone());
-    let mut backoff = Backoff::new();
-    let prefix = format!("{}/json.info_", url.path);
-    if let Some(after) = member.after.take() {
-        tokio::select! {
-            _ = after => {}
-            _ = stopped(&mut stop_all) => return,
-            _ = stopped(&mut stop_one) => {}
+/// One master's membership, for as long as it is not withdrawn (its thread's body).
+fn register(member: Member) {
+    let Member {
+        url,
+        index,
+        data,
+        shared,
+        stop_all,
+        stop_one,
+    } = member;
+    let stops = [&*stop_all, &*stop_one];
+    // Masters first register in index order, so master 0 leads at start.
+    if index > 0 {
+        let mut state = shared.state.lock();
+        while !state.first_done[index - 1] && !stops.iter().any(|s| s.is_raised()) {
+            shared.changed.wait(&mut state);
         }
     }
-    loop {
-        let connected = tokio::select! {
-            connected = connect(&url) => connected,
-            _ = stopped(&mut stop_all) => return,
-            _ = stopped(&mut stop_one) => break,
-        };
-        let client = match connected {
+    let acls = acls(&url);
+    let prefix = format!("{}/json.info_", url.path);
+    let mut backoff = Backoff::new();
+    'session: loop {
+        if stop_all.is_raised() {
+            shared.update(|state| state.first_done[index] = true);
+            return;
+        }
+        if stop_one.is_raised() {
+            break;
+        }
+        let mut client = match connect(&url, &[&stop_all, &stop_one]) {
             Ok(client) => client,
             Err(_) => {
-                tokio::select! {
-                    go_on = sleep_unless_stopped(backoff.next_delay(), &mut stop_all) => {
-                        if !go_on { return; }
-                    }
-                    _ = stopped(&mut stop_one) => break,
-                }
+                Interrupt::sleep(&stops, backoff.next_delay());
                 continue;
             }
         };
-        let mut state = client.state_watcher();
-        let session = client.session().clone();
+        let session = client.session_info();
         shared.update(|state| state.sessions[index] = Some(session));
-        let created = async {
-            let directory = zk::CreateMode::Persistent.with_acls(acls(&url));
-            client.mkdir(&url.path, &directory).await?;
-            let member = zk::CreateMode::EphemeralSequential.with_acls(acls(&url));
-            let (_, sequence) = client.create(&prefix, &data, &member).await?;
-            Ok::<String, zk::Error>(format!("json.info_{sequence}"))
-        };
-        let created = tokio::select! {
-            created = created => created,
-            _ = stopped(&mut stop_all) => { close_session(client, MASTER_CLOSE_BOUND).await; return; }
-            _ = stopped(&mut stop_one) => { close_session(client, MASTER_CLOSE_BOUND).await; break; }
-        };
+        let created = client
+            .mkdir(&url.path, &acls)
+            .and_then(|()| client.create(&prefix, &data, &acls, CreateMode::EphemeralSequential));
         match created {
-            Ok(name) => {
+            Ok(path) => {
                 backoff.reset();
+                let name = path.rsplit('/').next().unwrap_or(&path).to_string();
                 shared.set_name(index, Some(name));
-                if let Some(registered) = member.registered.take() {
-                    let _ = registered.send(());
-                }
             }
-            Err(error) => {
-                if let Failure::Fatal(message) = classify(&error, &url.path) {
+            Err(error) => match classify(&error, &url.path) {
+                Failure::Fatal(message) => {
                     shared.update(|state| {
                         state.error = Some(format!("master {index}: {message}"));
+                        state.first_done[index] = true;
                     });
-                    shared.members_changed.notify_one();
-                    close_session(client, MASTER_CLOSE_BOUND).await;
+                    shared.members_changed.raise();
+                    client.close(MASTER_CLOSE_BOUND);
                     return;
                 }
-                drop(client);
-                if !sleep_unless_stopped(backoff.next_delay(), &mut stop_all).await {
-                    return;
+                Failure::Stopped => {
+                    client.close(MASTER_CLOSE_BOUND);
+                    continue;
                 }
-                continue;
-            }
+                Failure::Retry | Failure::SessionLost => {
+                    drop(client);
+                    Interrupt::sleep(&stops, backoff.next_delay());
+                    continue;
+                }
+            },
         }
         // Registered: hold the session until withdrawn, shut down, or expired.
-        let session_ended = async {
-            loop {
-                if state.changed().await.is_terminated() {
-                    break;
+        loop {
+            match client.wait_event(Duration::from_secs(60)) {
+                // No watches here; a reconnection keeps the session and its member.
+                Ok(_) => {}
+                Err(ZkError::Interrupted) => {
+                    client.close(MASTER_CLOSE_BOUND);
+                    continue 'session;
+                }
+                Err(_) => {
+                    // Expired: register again with a new session.
+                    shared.set_name(index, None);
+                    continue 'session;
                 }
             }
-        };
-        tokio::select! {
-            _ = session_ended => {
-                // Expired: register again with a new session.
-                shared.set_name(index, None);
-                drop(client);
-            }
-            _ = stopped(&mut stop_all) => { close_session(client, MASTER_CLOSE_BOUND).await; return; }
-            _ = stopped(&mut stop_one) => { close_session(client, MASTER_CLOSE_BOUND).await; break; }
         }
     }
     shared.update(|state| {
         state.names[index] = None;
         state.withdrawn[index] = true;
+        state.first_done[index] = true;
         state.members_version += 1;
     });
-    shared.members_changed.notify_one();
+    shared.members_changed.raise();
 }
 
-/// Follows the group with its own session and reports the leading master's index.
-async fn observe(
-    url: &ZkUrl,
-    on_leader: &LeaderCallback,
-    shared: &Shared,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Follows the group with its own session and reports the leading master's index (the
+/// observer thread's body).
+fn observe(url: &ZkUrl, on_leader: &LeaderCallback, shared: &Shared, stop: &Arc<Interrupt>) {
     let mut backoff = Backoff::new();
     let mut reported: Option<Option<usize>> = None;
     'session: loop {
-        let connected = tokio::select! {
-            connected = connect(url) => connected,
-            _ = stopped(&mut stop) => return,
-        };
-        let client = match connected {
+        let mut client = match connect(url, &[stop]) {
             Ok(client) => client,
             Err(_) => {
-                if !sleep_unless_stopped(backoff.next_delay(), &mut stop).await {
+                if !Interrupt::sleep(&[stop], backoff.next_delay()) {
                     return;
                 }
                 continue;
             }
         };
         loop {
-            // Taken before listing: a member change after it makes this report stale, and
-            // its notification makes us list again.
+            // Cleared and the version taken before listing: a member change after it
+            // makes this report stale, and its notification makes us list again.
+            shared.members_changed.clear();
             let version = shared.state.lock().members_version;
-            let listed = tokio::select! {
-                listed = client.get_and_watch_children(&url.path) => listed,
-                _ = stopped(&mut stop) => break 'session,
-            };
-            let (leader, watcher) = match listed {
-                Ok((children, _, watcher)) => {
+            let leader = match client.get_children(&url.path, true) {
+                Ok(children) => {
                     let lowest = select_leader(&children).map(|member| member.name);
                     let state = shared.state.lock();
-                    let leader = lowest.and_then(|lowest| {
+                    lowest.and_then(|lowest| {
                         state
                             .names
                             .iter()
                             .position(|name| name.as_deref() == Some(lowest.as_str()))
-                    });
-                    (leader, Some(watcher))
+                    })
                 }
                 // Not created yet (a master is about to): look again when told.
-                Err(zk::Error::NoNode) => (None, None),
+                Err(ZkError::NoNode) => None,
                 Err(error) => match classify(&error, &url.path) {
                     Failure::Retry => {
-                        if !sleep_unless_stopped(backoff.next_delay(), &mut stop).await {
+                        if !Interrupt::sleep(&[stop], backoff.next_delay()) {
                             break 'session;
                         }
                         continue;
                     }
                     Failure::SessionLost => continue 'session,
+                    Failure::Stopped => break 'session,
                     Failure::Fatal(message) => {
                         shared.update(|state| state.error = Some(message));
+                        client.close(MASTER_CLOSE_BOUND);
                         break 'session;
                     }
                 },
@@ -464,20 +432,20 @@ async fn observe(
                 state.leader = leader;
                 state.observed_version = Some(version);
             });
-            let children_changed = async {
-                match watcher {
-                    Some(watcher) => {
-                        watcher.changed().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
+            let wait = if shared.state.lock().registering() {
+                REGISTERING_RECHECK
+            } else {
+                Duration::from_secs(60)
             };
-            tokio::select! {
-                _ = children_changed => {}
-                _ = shared.members_changed.notified() => {}
-                // Safety net while a master is (re)registering.
-                _ = tokio::time::sleep(Duration::from_secs(1)), if shared.state.lock().registering() => {}
-                _ = stopped(&mut stop) => break 'session,
+            // A watch event, a member change, the recheck time or stop: list again.
+            match client.wait_event_or(wait, &[&shared.members_changed]) {
+                Ok(_) => {}
+                Err(ZkError::Interrupted) if !stop.is_raised() => {}
+                Err(ZkError::Interrupted) => {
+                    client.close(MASTER_CLOSE_BOUND);
+                    break 'session;
+                }
+                Err(_) => continue 'session,
             }
         }
     }

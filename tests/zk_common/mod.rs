@@ -1,15 +1,15 @@
 //! Shared helpers of the tests/zk_*.rs suites: the ZooKeeper server the test command
-//! started (MESOS_SCHED_TEST_ZK), private servers for restart tests, and a small
-//! blocking wrapper around the zookeeper-client crate to create members ourselves.
+//! started (MESOS_SCHED_TEST_ZK), private servers for restart tests, and a session of
+//! the library's own ZooKeeper client to create members ourselves.
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use zookeeper_client as zk;
+use mesos_sched::zk;
 
 /// `host:port` of the ZooKeeper server that the test command started. Missing -> the
 /// test FAILS: these tests are part of the suite, not optional.
@@ -54,124 +54,71 @@ pub fn master_info_json(port: u16) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Runs futures on a background current-thread runtime that is also the ZooKeeper
-/// client's spawner (its sessions keep pinging between our calls).
-pub struct Runtime {
-    handle: tokio::runtime::Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-struct Spawner(tokio::runtime::Handle);
-
-impl asyncs::task::Spawn for Spawner {
-    fn spawn(&self, task: asyncs::task::Task) {
-        drop(self.0.spawn(Box::into_pin(task.future)));
-    }
-}
-
-impl Runtime {
-    pub fn new() -> Runtime {
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .unwrap();
-            handle_tx.send(runtime.handle().clone()).unwrap();
-            let spawner = Spawner(runtime.handle().clone());
-            let _scope = asyncs::task::enter(&spawner);
-            runtime.block_on(async {
-                let _ = stop_rx.await;
-            });
-        });
-        Runtime {
-            handle: handle_rx.recv().unwrap(),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    pub fn run<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.handle.spawn(async move {
-            let _ = tx.send(future.await);
-        });
-        rx.recv_timeout(Duration::from_secs(60))
-            .expect("ZooKeeper operation did not finish within 60 s")
-    }
-}
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// One ZooKeeper session of the test (its ephemeral nodes live as long as it).
+/// One ZooKeeper session of the test (its ephemeral nodes live as long as it). A
+/// keep-alive thread pings (and reconnects) between the test's calls.
 pub struct Session {
-    pub runtime: Runtime,
-    pub client: Option<zk::Client>,
+    client: Arc<Mutex<Option<zk::Client>>>,
+    stop: Arc<zk::Interrupt>,
+    keepalive: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Session {
     pub fn connect(servers: &str, digest: Option<&str>) -> Session {
-        let runtime = Runtime::new();
-        let servers = servers.to_string();
-        let digest = digest.map(|d| d.as_bytes().to_vec());
-        let client = runtime
-            .run(async move {
-                let mut connector = zk::Client::connector()
-                    .with_session_timeout(Duration::from_secs(10))
-                    .with_fail_eagerly();
-                if let Some(digest) = digest {
-                    connector = connector.with_auth("digest", &digest);
+        let mut connector =
+            zk::Connector::from_connect_string(servers).session_timeout(Duration::from_secs(10));
+        if let Some(digest) = digest {
+            connector = connector.digest(digest.as_bytes().to_vec());
+        }
+        let client = connector.connect().expect("cannot connect to ZooKeeper");
+        let client = Arc::new(Mutex::new(Some(client)));
+        let stop = Arc::new(zk::Interrupt::new().unwrap());
+        let keepalive = {
+            let (client, stop) = (client.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.is_raised() {
+                    let alive = match client.lock().unwrap().as_mut() {
+                        Some(client) => client
+                            .wait_event_or(Duration::from_millis(100), &[&stop])
+                            .is_ok(),
+                        None => false,
+                    };
+                    if !alive {
+                        // Expired or closed: nothing to keep alive; just wait for the end.
+                        zk::Interrupt::sleep(&[&stop], Duration::from_millis(100));
+                    }
                 }
-                connector.connect(&servers).await
             })
-            .expect("cannot connect to ZooKeeper");
+        };
         Session {
-            runtime,
-            client: Some(client),
+            client,
+            stop,
+            keepalive: Some(keepalive),
         }
     }
 
-    pub fn client(&self) -> zk::Client {
-        self.client.clone().expect("session closed")
+    fn with<T>(&self, call: impl FnOnce(&mut zk::Client) -> T) -> T {
+        call(
+            self.client
+                .lock()
+                .unwrap()
+                .as_mut()
+                .expect("session closed"),
+        )
     }
 
     /// Creates `path` and its parents (persistent, open ACL) if missing.
     pub fn mkdir(&self, path: &str) {
-        self.mkdir_with(path, zk::Acls::anyone_all());
+        self.mkdir_with(path, zk::Acl::open());
     }
 
-    pub fn mkdir_with(&self, path: &str, acls: zk::Acls<'static>) {
-        let client = self.client();
-        let path = path.to_string();
-        self.runtime
-            .run(async move {
-                let options = zk::CreateMode::Persistent.with_acls(acls);
-                match client.mkdir(&path, &options).await {
-                    Ok(()) | Err(zk::Error::NodeExists) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            })
+    pub fn mkdir_with(&self, path: &str, acls: Vec<zk::Acl>) {
+        self.with(|client| client.mkdir(path, &acls))
             .expect("mkdir");
     }
 
     /// Creates an ephemeral sequential member `path/prefix<seq>`; returns its name.
     pub fn join(&self, path: &str, prefix: &str, data: &[u8]) -> String {
-        self.join_with(path, prefix, data, zk::Acls::anyone_all())
+        self.join_with(path, prefix, data, zk::Acl::open())
             .expect("create member")
     }
 
@@ -180,64 +127,46 @@ impl Session {
         path: &str,
         prefix: &str,
         data: &[u8],
-        acls: zk::Acls<'static>,
-    ) -> Result<String, zk::Error> {
-        let client = self.client();
+        acls: Vec<zk::Acl>,
+    ) -> Result<String, zk::ZkError> {
         let node = format!("{path}/{prefix}");
-        let data = data.to_vec();
-        self.runtime.run(async move {
-            let options = zk::CreateMode::EphemeralSequential.with_acls(acls);
-            let (_, sequence) = client.create(&node, &data, &options).await?;
-            Ok(format!("{}{sequence}", node.rsplit('/').next().unwrap()))
-        })
+        let created = self.with(|client| {
+            client.create(&node, data, &acls, zk::CreateMode::EphemeralSequential)
+        })?;
+        Ok(created.rsplit('/').next().unwrap().to_string())
     }
 
     /// Creates a persistent node (for non-member children).
     pub fn create_persistent(&self, path: &str, data: &[u8]) {
-        let client = self.client();
-        let path = path.to_string();
-        let data = data.to_vec();
-        self.runtime
-            .run(async move {
-                let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-                client.create(&path, &data, &options).await.map(|_| ())
-            })
+        self.with(|client| client.create(path, data, &zk::Acl::open(), zk::CreateMode::Persistent))
             .expect("create persistent node");
     }
 
     pub fn delete(&self, path: &str) {
-        let client = self.client();
-        let path = path.to_string();
-        self.runtime
-            .run(async move { client.delete(&path, None).await })
-            .expect("delete");
+        self.try_delete(path).expect("delete");
+    }
+
+    pub fn try_delete(&self, path: &str) -> Result<(), zk::ZkError> {
+        self.with(|client| client.delete(path, None))
     }
 
     pub fn children(&self, path: &str) -> Vec<String> {
-        let client = self.client();
-        let path = path.to_string();
         let mut children = self
-            .runtime
-            .run(async move { client.list_children(&path).await })
+            .with(|client| client.get_children(path, false))
             .expect("list children");
         children.sort();
         children
     }
 
-    /// Closes the session (its ephemeral members disappear) and waits for it.
+    /// Closes the session (its ephemeral members disappear) and waits for it (bounded:
+    /// with ZooKeeper down the close cannot be confirmed).
     pub fn close(&mut self) {
-        if let Some(client) = self.client.take() {
-            self.runtime.run(async move {
-                let mut state = client.state_watcher();
-                drop(client);
-                // Bounded: with ZooKeeper down the close cannot be confirmed.
-                let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                    while !state.state().is_terminated() {
-                        state.changed().await;
-                    }
-                })
-                .await;
-            });
+        self.stop.raise();
+        if let Some(keepalive) = self.keepalive.take() {
+            keepalive.join().unwrap();
+        }
+        if let Some(mut client) = self.client.lock().unwrap().take() {
+            client.close(Duration::from_secs(2));
         }
     }
 }
@@ -312,33 +241,15 @@ impl Drop for PrivateServer {
 /// password from another client, then close it. Repeats until ZooKeeper answers that
 /// the session is expired (its owner may win it back in between).
 pub fn expire_session(servers: &str, session: zk::SessionInfo) {
-    let runtime = Runtime::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let servers = servers.to_string();
-        let session = session.clone();
-        let attempt = runtime.run(async move {
-            // The owner may win the session back mid-handshake: retry quickly.
-            let connect = zk::Client::connector()
-                .with_session(session)
-                .with_session_timeout(Duration::from_secs(10))
-                .connect(&servers);
-            let thief = tokio::time::timeout(Duration::from_secs(1), connect)
-                .await
-                .map_err(|_| zk::Error::Timeout)??;
-            let mut state = thief.state_watcher();
-            drop(thief);
-            let _ = tokio::time::timeout(Duration::from_secs(5), async {
-                while !state.state().is_terminated() {
-                    state.changed().await;
-                }
-            })
-            .await;
-            Ok::<(), zk::Error>(())
-        });
+        let attempt = zk::Connector::from_connect_string(servers)
+            .session(session.clone())
+            .session_timeout(Duration::from_secs(10))
+            .connect();
         match attempt {
-            Err(zk::Error::SessionExpired) => return,
-            Ok(()) => {}
+            Err(zk::ZkError::SessionExpired) => return,
+            Ok(mut thief) => thief.close(Duration::from_secs(5)),
             Err(e) => eprintln!("expiring the session: {e}; trying again"),
         }
         assert!(
