@@ -268,3 +268,62 @@ def test_stop_join_del_cycles_with_a_callback_in_flight(mesos_local: Any) -> Non
         thread.join()
     assert not failures, failures[:10]
     assert len(done) == cycles, "only %d of %d cycles within 100 s" % (len(done), cycles)
+
+
+def test_ctrl_c_with_a_custom_handler_runs_it_between_callbacks(mesos_local: Any) -> None:
+    # A handler of the program's own runs only once the callback has returned (never
+    # inside it); the exception it raises stops the driver and leaves run().
+    script = """
+        import signal, sys, time
+        import mesos_sched
+        from mesos_sched.v1 import mesos_pb2
+
+        inside = [False]
+        seen = []
+
+        class Custom(Exception):
+            pass
+
+        def handler(signum, frame):
+            seen.append(inside[0])
+            raise Custom("interrupted")
+
+        signal.signal(signal.SIGINT, handler)
+
+        class Slow:
+            def registered(self, driver, *_):
+                inside[0] = True
+                print("entered", flush=True)
+                time.sleep(1)
+                print("revive", driver.reviveOffers(), flush=True)
+                inside[0] = False
+
+        driver = mesos_sched.MesosSchedulerDriver(
+            Slow(), mesos_pb2.FrameworkInfo(user="", name="custom-handler"), sys.argv[1])
+        try:
+            driver.run()
+        except Custom:
+            print("raised", seen, driver.status, flush=True)
+        print("handler restored", signal.getsignal(signal.SIGINT) is handler, flush=True)
+    """
+    child = subprocess.Popen(
+        [PYTHON, "-c", textwrap.dedent(script), mesos_local.master],
+        env=python_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "entered"
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    # The callback was not interrupted (the driver was still running in it), the
+    # handler ran after it, and run() stopped the driver.
+    assert out.split("\n")[:3] == ["revive 2", "raised [False] 4", "handler restored True"], out + err
+    assert err == ""
