@@ -76,6 +76,8 @@ class AsyncDriver:
         if self._finished is not None:
             raise RuntimeError("this AsyncDriver has already been started")
         driver = self.driver
+        if not driver._choose_server():
+            raise RuntimeError("the driver has been started elsewhere: its callbacks are served there")
         self._finished = loop.create_future()
         status = driver._start("AsyncDriver.start")
         if status != DRIVER_RUNNING:

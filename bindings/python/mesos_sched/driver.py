@@ -244,6 +244,10 @@ class MesosSchedulerDriver(SchedulerDriver):
         # leave them to a join() on another thread.
         self._poller: Optional[threading.Thread] = None
         self._handover = threading.Event()
+        # Set by the first start()/run()/AsyncDriver.start(): who serves the callbacks
+        # is chosen once (a later start() of a running driver makes no second server).
+        self._server_chosen = False
+        self._server_lock = threading.Lock()
         # Called with what a callback returned when that is not None (mesos_sched.aio
         # schedules returned coroutines).
         self._result_sink: Optional[Callable[[Any], None]] = None
@@ -459,13 +463,19 @@ class MesosSchedulerDriver(SchedulerDriver):
         stops, or until join() takes over on its own thread.
         """
         status = self._start("start")
-        if status == DRIVER_RUNNING and self._poll_mode and self._poller is None and not self._in_own_callback():
+        if status == DRIVER_RUNNING and self._poll_mode and self._choose_server():
             handle = self._live_handle("start")
             self._poller = threading.Thread(
                 target=self._serve_in_background, args=(handle,), name="mesos-sched-poll", daemon=True
             )
             self._poller.start()
         return status
+
+    def _choose_server(self) -> bool:
+        """True for the first caller only: it serves (or arranges serving) the callbacks."""
+        with self._server_lock:
+            chosen, self._server_chosen = self._server_chosen, True
+        return not chosen
 
     def _start(self, call: str) -> int:
         """Starts the library's driver without choosing who serves the callbacks."""
@@ -525,7 +535,11 @@ class MesosSchedulerDriver(SchedulerDriver):
         handle = self._live_handle("run")
         if self._in_own_callback():
             return self._check("run", self._lib.mesos_sched_driver_run(handle))
-        status = self._start("run") if self._poll_mode else self.start()
+        if not self._poll_mode:
+            status = self.start()
+        else:
+            self._choose_server()  # this thread serves, in join() below
+            status = self._start("run")
         if status != DRIVER_RUNNING:
             return status
         return self.join()

@@ -222,3 +222,15 @@ def test_async_driver_refuses_thread_mode_and_misuse(mesos_local: Any) -> None:
 
     asyncio.run(twice())
     assert driver.status == mesos_sched.DRIVER_ABORTED
+
+    # A driver whose callbacks a start() thread serves is not served twice.
+    started = MesosSchedulerDriver(AsyncRecorder(), framework_info(), mesos_local.master)
+    assert started.start() == mesos_sched.DRIVER_RUNNING
+
+    async def served_elsewhere() -> None:
+        with pytest.raises(RuntimeError, match="started elsewhere"):
+            AsyncDriver(started).start()
+
+    asyncio.run(served_elsewhere())
+    assert started.stop() == mesos_sched.DRIVER_STOPPED
+    assert started.join() == mesos_sched.DRIVER_STOPPED

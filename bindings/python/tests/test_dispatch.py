@@ -75,7 +75,12 @@ def test_start_serves_on_a_binding_thread_until_join_takes_over(mesos_local: Any
 
     recorder.hooks["resourceOffers"] = on_offers
     driver = MesosSchedulerDriver(recorder, framework_info(unique("poller")), mesos_local.master)
-    driver.start()
+    before = set(threading.enumerate())
+    assert driver.start() == mesos_sched.DRIVER_RUNNING
+    # A second start() of the running driver makes no second serving thread.
+    assert driver.start() == mesos_sched.DRIVER_RUNNING
+    new_threads = [t.name for t in set(threading.enumerate()) - before]
+    assert new_threads == ["mesos-sched-poll"]
     recorder.wait_for("resourceOffers")
     (poller,) = set(offer_threads)
     assert poller.name == "mesos-sched-poll" and poller is not threading.current_thread()
