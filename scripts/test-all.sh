@@ -38,6 +38,9 @@ step "C++ API tests (plain, AddressSanitizer, valgrind)" bash scripts/cpptest.sh
 step "C example framework against local" bash scripts/run-example.sh
 step "install (cmake --install; pkg-config, CMake and pip consumers)" bash scripts/install-test.sh
 step "python binding" bash bindings/python/run_tests.sh
+# As a background job of a non-interactive shell: the Ctrl-C tests set the disposition they need.
+step "python Ctrl-C tests with SIGINT ignored" bash -c \
+  'trap "" INT; PROTOBUF_RUNTIMES=newest bash bindings/python/run_tests.sh -k "ctrl_c or keyboard_interrupt"'
 step "haskell binding" bash bindings/haskell/run_tests.sh
 step "sanitizers (ThreadSanitizer, AddressSanitizer)" bash scripts/sanitize.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30

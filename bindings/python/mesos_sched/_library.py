@@ -147,6 +147,11 @@ _PROTOTYPES = {
         (c_driver_p,) + _BYTES + _STRS + _BYTES,
     ),
     "mesos_sched_driver_status": (c_status, (c_driver_p,)),
+    "mesos_sched_driver_poll": (
+        c_status,
+        (c_driver_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_size_t)),
+    ),
+    "mesos_sched_driver_event_fd": (c_status, (c_driver_p, ctypes.POINTER(ctypes.c_int))),
     "mesos_sched_driver_free": (None, (c_driver_p,)),
     "mesos_sched_driver_last_error": (
         ctypes.c_size_t,

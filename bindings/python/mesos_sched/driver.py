@@ -4,16 +4,22 @@ Threading model
 ---------------
 * Every foreign call releases the GIL (ctypes.CDLL), so ``join()``/``run()`` block
   without stalling other Python threads.
-* Callbacks arrive on the library's dispatcher thread, one at a time; the ctypes
-  thunks take the GIL for the duration of the Python callback.
+* Callbacks run one at a time on Python threads (the library's poll mode,
+  ``dispatch="poll"``, the default): on the thread in ``run()``/``join()`` while it
+  waits, else on a thread of this binding started by ``start()`` (``mesos-sched-poll``),
+  which hands over to a later ``join()``. So no Python thread state is created per
+  callback and ``threading.local`` persists between callbacks. ``dispatch="thread"``
+  keeps the library's own dispatcher thread (the ctypes thunks then take the GIL, and
+  a thread state is made, for every callback).
 * The ctypes callback objects live as long as the driver object, and a started driver
   is kept alive by a module registry until it is stopped, aborted or joined, so the
   library never calls into freed thunks even if the user drops every reference.
 * An exception escaping a callback is printed with its traceback and aborts the driver
   (as mesos.native did); it never propagates into the library or kills the process.
-* ``join()``/``run()`` on the main thread wait on a helper thread, so Ctrl-C is
-  delivered: the driver is stopped (``stop()``, failover per ``interrupt_failover``),
-  joined, and the KeyboardInterrupt re-raised.
+* ``join()``/``run()`` on the main thread stay interruptible: Ctrl-C stops the driver
+  at once (``stop()``, failover per ``interrupt_failover``), also in the middle of a
+  callback running on that thread, which is never interrupted itself; once that
+  callback has returned and the driver is joined, KeyboardInterrupt is raised.
 * Shutdown in any order is safe for a callback still running: the library's join
   returns, and its free returns, only after that callback has returned, and the handle
   stays valid until free has returned, so the callback's driver calls return the
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import signal
 import sys
 import threading
 import traceback
@@ -41,6 +48,12 @@ from ._status import (
 from .scheduler import SchedulerDriver
 
 __all__ = ["MesosSchedulerDriver"]
+
+# How long one mesos_sched_driver_poll waits for a callback before the serving loop gets
+# control back: bounds the delay of Ctrl-C on the main thread and of a join() taking
+# over from the start() thread, not the delay of callbacks (poll returns as soon as one
+# ran).
+_POLL_SLICE_MS = 100
 
 # Drivers that may still call back into Python: kept alive here (see module docstring).
 _live: Set["MesosSchedulerDriver"] = set()
@@ -164,6 +177,10 @@ class MesosSchedulerDriver(SchedulerDriver):
             a module of generated Mesos message classes.
         options: library options set before start, e.g. ``{"log.level": "debug",
             "heartbeat.timeout_factor": 5}`` (see the library's option list).
+        dispatch: where callbacks run: ``"poll"`` (default) on Python threads (the
+            one in run()/join(), else a thread started by start()); ``"thread"`` on the
+            library's dispatcher thread, as before poll mode (a Python thread state is
+            created for every callback, so threading.local does not persist).
 
     Every method returns the driver's status as an int (``mesos_sched.DRIVER_*``).
     Wrong argument types raise TypeError, unusable values ValueError, and usage errors
@@ -186,6 +203,7 @@ class MesosSchedulerDriver(SchedulerDriver):
         *,
         messages: m.FamilySpec = None,
         options: Optional[Mapping[str, Any]] = None,
+        dispatch: str = "poll",
     ) -> None:
         if scheduler is None:
             raise TypeError("scheduler must be a Scheduler object, not None")
@@ -202,18 +220,37 @@ class MesosSchedulerDriver(SchedulerDriver):
         roles = m.string_list(suppressedRoles, "suppressedRoles", allow_none=True)
         if roles and any(b"," in role for role in roles):
             raise ValueError("suppressedRoles: a role name cannot contain ','")
+        if dispatch not in ("poll", "thread"):
+            raise ValueError("dispatch must be 'poll' or 'thread', not %r" % (dispatch,))
         if options is not None and not isinstance(options, Mapping):
             raise TypeError("options must be a mapping of str to value, not %s" % type(options).__name__)
         option_items: List[Tuple[bytes, bytes]] = []
         for key, value in (options or {}).items():
+            if key == "dispatch":
+                raise ValueError("options: set 'dispatch' with the dispatch= argument")
             option_items.append((m.c_string(key, "options key"), _option_value(key, value)))
 
         self._lib = _library.load_library()
         self._scheduler = scheduler
         self._family = m.resolve_family(messages)
         self._implicit_acks = bool(implicitAcknowledgements)
-        # Idents of the library threads that ran our callbacks (one dispatcher thread).
-        self._callback_threads: Set[int] = set()
+        self._poll_mode = dispatch == "poll"
+        # The thread running one of our callbacks right now (None between callbacks).
+        self._callback_thread: Optional[int] = None
+        # dispatch="thread": the library's dispatcher thread(s), kept after a callback
+        # returns, since the thunk's own frames still run there (see _free).
+        self._dispatcher_threads: Set[int] = set()
+        # Poll mode: the thread start() made to serve callbacks, and the request that it
+        # leave them to a join() on another thread.
+        self._poller: Optional[threading.Thread] = None
+        self._handover = threading.Event()
+        # Set by the first start()/run()/AsyncDriver.start(): who serves the callbacks
+        # is chosen once (a later start() of a running driver makes no second server).
+        self._server_chosen = False
+        self._server_lock = threading.Lock()
+        # Called with what a callback returned when that is not None (mesos_sched.aio
+        # schedules returned coroutines).
+        self._result_sink: Optional[Callable[[Any], None]] = None
         # Set once a free has begun: only a finishing callback may still use the handle.
         self._freeing = False
         self._free_lock = threading.Lock()
@@ -237,6 +274,8 @@ class MesosSchedulerDriver(SchedulerDriver):
             raise error_for("MesosSchedulerDriver()", status, _last_error(self._lib, None))
         self._handle = handle.value
         _with_handle.add(self)
+        if self._poll_mode:
+            self._set_option(b"dispatch", b"poll")
         if roles:
             self._set_option(b"suppressed_roles", b",".join(roles))
         for option_key, option_value in option_items:
@@ -269,8 +308,10 @@ class MesosSchedulerDriver(SchedulerDriver):
             )
 
     def _in_own_callback(self) -> bool:
-        # Python code runs on the dispatcher thread only inside our callbacks.
-        return threading.get_ident() in self._callback_threads
+        # In thread mode Python code runs on the dispatcher thread only inside (or at the
+        # very end of) our callbacks.
+        ident = threading.get_ident()
+        return ident == self._callback_thread or ident in self._dispatcher_threads
 
     # ------------------------------------------------------------------ callbacks
 
@@ -285,13 +326,20 @@ class MesosSchedulerDriver(SchedulerDriver):
             driver = this()
             if driver is None:
                 return
-            driver._callback_threads.add(threading.get_ident())
+            ident = threading.get_ident()
+            if not driver._poll_mode:
+                driver._dispatcher_threads.add(ident)
+            driver._callback_thread = ident
             try:
                 method = getattr(driver._scheduler, method_name, None)
                 if method is not None:
-                    method(driver, *build_args())
+                    result = method(driver, *build_args())
+                    if result is not None and driver._result_sink is not None:
+                        driver._result_sink(result)
             except BaseException:  # noqa: BLE001 - nothing may unwind into the library
                 driver._callback_failed(method_name)
+            finally:
+                driver._callback_thread = None
 
         def one_message(method_name: str, message_type: str) -> Callable[..., None]:
             """A callback passing on one message of the family's ``message_type``."""
@@ -409,11 +457,32 @@ class MesosSchedulerDriver(SchedulerDriver):
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> int:
-        """Starts the driver; returns DRIVER_RUNNING, or the status it was already in."""
-        handle = self._live_handle("start")
+        """Starts the driver; returns DRIVER_RUNNING, or the status it was already in.
+
+        In poll mode a thread of this binding then serves the callbacks until the driver
+        stops, or until join() takes over on its own thread.
+        """
+        status = self._start("start")
+        if status == DRIVER_RUNNING and self._poll_mode and self._choose_server():
+            handle = self._live_handle("start")
+            self._poller = threading.Thread(
+                target=self._serve_in_background, args=(handle,), name="mesos-sched-poll", daemon=True
+            )
+            self._poller.start()
+        return status
+
+    def _choose_server(self) -> bool:
+        """True for the first caller only: it serves (or arranges serving) the callbacks."""
+        with self._server_lock:
+            chosen, self._server_chosen = self._server_chosen, True
+        return not chosen
+
+    def _start(self, call: str) -> int:
+        """Starts the library's driver without choosing who serves the callbacks."""
+        handle = self._live_handle(call)
         _keep_alive(self)
         try:
-            status = self._check("start", self._lib.mesos_sched_driver_start(handle))
+            status = self._check(call, self._lib.mesos_sched_driver_start(handle))
         except BaseException:
             _release(self)
             raise
@@ -446,32 +515,123 @@ class MesosSchedulerDriver(SchedulerDriver):
     def join(self) -> int:
         """Blocks until the driver is stopped or aborted and returns its final status.
 
-        Not allowed inside a callback (CalledFromCallbackError). On the main thread the
-        wait is interruptible: Ctrl-C stops the driver, then KeyboardInterrupt is raised.
+        In poll mode the calling thread serves the callbacks while it waits (taking over
+        from the thread start() made). Not allowed inside a callback
+        (CalledFromCallbackError). On the main thread the wait is interruptible: Ctrl-C
+        stops the driver, then KeyboardInterrupt is raised.
         """
         handle = self._live_handle("join")
         if self._in_own_callback():
             return self._check("join", self._lib.mesos_sched_driver_join(handle))
         # The library's join returns only after a callback in progress has returned.
-        status = self._blocking_join(handle)
+        status = self._serve_until_finished(handle) if self._poll_mode else self._blocking_join(handle)
         if status in (DRIVER_STOPPED, DRIVER_ABORTED):
             _release(self)
         return status
 
     def run(self) -> int:
-        """start() then join(); returns the final status (or start()'s if not RUNNING)."""
+        """start() then join() on the calling thread, which serves the callbacks (poll
+        mode); returns the final status (or start()'s if not RUNNING)."""
         handle = self._live_handle("run")
         if self._in_own_callback():
             return self._check("run", self._lib.mesos_sched_driver_run(handle))
-        status = self.start()
+        if not self._poll_mode:
+            status = self.start()
+        else:
+            self._choose_server()  # this thread serves, in join() below
+            status = self._start("run")
         if status != DRIVER_RUNNING:
             return status
         return self.join()
 
+    def _serve_in_background(self, handle: int) -> None:
+        """The start() thread: serves callbacks until the driver has finished or a join()
+        on another thread takes over."""
+        dispatched = ctypes.c_size_t()
+        while not self._handover.is_set():
+            status = self._lib.mesos_sched_driver_poll(handle, _POLL_SLICE_MS, ctypes.byref(dispatched))
+            if status != DRIVER_RUNNING:
+                if status in (DRIVER_STOPPED, DRIVER_ABORTED):
+                    # Serves an error callback the library still owes, then returns
+                    # once no callback runs.
+                    self._lib.mesos_sched_driver_join(handle)
+                return
+
+    def _take_over_from_poller(self) -> None:
+        """Makes the start() thread leave the callbacks to this thread; returns once it
+        has left (after a callback it runs has returned)."""
+        poller = self._poller
+        if poller is None or poller is threading.current_thread():
+            return
+        self._handover.set()
+        self._wait_for_poller()
+
+    def _wait_for_poller(self) -> None:
+        poller = self._poller
+        if poller is None or poller is threading.current_thread():
+            return
+        # In slices: a main thread waiting here still handles signals.
+        while poller.is_alive():
+            poller.join(_POLL_SLICE_MS / 1000.0)
+
+    def _serve_until_finished(self, handle: int) -> int:
+        """Poll mode's join(): serves the callbacks on this thread until the driver has
+        finished; the main thread keeps handling SIGINT meanwhile."""
+        on_main = threading.current_thread() is threading.main_thread()
+        try:
+            self._take_over_from_poller()
+        except KeyboardInterrupt:
+            self.stop(failover=self.interrupt_failover)
+            self._wait_for_poller()
+            _release(self)
+            raise
+        if not on_main:
+            # One call, which serves callbacks until the driver has finished.
+            return self._check("join", self._lib.mesos_sched_driver_join(handle))
+        interrupts: List[Tuple[int, Any]] = []
+        previous = signal.getsignal(signal.SIGINT)
+
+        def defer(signum: int, frame: Any) -> None:
+            # Runs wherever this thread is, maybe inside a callback: never raises there.
+            # Python's own handler means "stop": at once, so that the callback's driver
+            # calls already see the driver stopped.
+            interrupts.append((signum, frame))
+            if previous is signal.default_int_handler:
+                self._lib.mesos_sched_driver_stop(handle, bool(self.interrupt_failover))
+
+        # SIG_IGN and SIG_DFL stay as they are; a Python handler runs between callbacks.
+        deferring = callable(previous)
+        if deferring:
+            signal.signal(signal.SIGINT, defer)
+        try:
+            dispatched = ctypes.c_size_t()
+            while True:
+                status = self._check(
+                    "join", self._lib.mesos_sched_driver_poll(handle, _POLL_SLICE_MS, ctypes.byref(dispatched))
+                )
+                while interrupts:
+                    signum, frame = interrupts.pop(0)
+                    assert callable(previous)
+                    try:
+                        previous(signum, frame)
+                    except BaseException:
+                        self.stop(failover=self.interrupt_failover)
+                        self._lib.mesos_sched_driver_join(handle)
+                        _release(self)
+                        raise
+                if status != DRIVER_RUNNING:
+                    break
+            # Serves an error callback the library still owes; returns once none runs.
+            return self._check("join", self._lib.mesos_sched_driver_join(handle))
+        finally:
+            if deferring and signal.getsignal(signal.SIGINT) is defer:
+                signal.signal(signal.SIGINT, previous)
+
     def _blocking_join(self, handle: int) -> int:
+        """dispatch="thread": waits for the library's join (on a helper thread when on
+        the main thread, so that Ctrl-C is handled)."""
         if threading.current_thread() is not threading.main_thread():
             return self._check("join", self._lib.mesos_sched_driver_join(handle))
-        # The main thread waits on a helper so that signals (Ctrl-C) are handled.
         result: List[int] = []
         done = threading.Event()
 
@@ -612,6 +772,10 @@ class MesosSchedulerDriver(SchedulerDriver):
                 return
             self._freeing = True
         _with_handle.discard(self)
+        # The start() thread polls with the handle until the driver has finished (a
+        # running driver is aborted first at exit, and __del__ never runs while that
+        # thread holds the driver): no call of it may come after free.
+        self._wait_for_poller()
         if self._in_own_callback():
             # Only __del__ frees here (the last reference dropped in a callback, which has
             # returned by then). The library cannot join its own dispatcher thread from

@@ -1,6 +1,7 @@
 """Shutdown in any order while a callback is still running: stop, join, del/GC,
 interpreter exit, Ctrl-C. The running callback's driver calls must return the
-stopped/aborted status (never raise), and join() must return only after it returned."""
+stopped/aborted status (never raise), and join() must return only after it returned.
+Each test runs with callbacks on Python threads (poll mode) and on the library's thread."""
 
 from __future__ import annotations
 
@@ -48,18 +49,24 @@ class BlockingCallback:
         self.finished.set()
 
 
-def started_blocked(mesos_local: Any, name: str) -> Any:
+@pytest.fixture(params=["poll", "thread"])
+def dispatch(request: Any) -> str:
+    """Both places callbacks can run: Python threads (default) or the library's thread."""
+    return str(request.param)
+
+
+def started_blocked(mesos_local: Any, name: str, dispatch: str) -> Any:
     recorder = Recorder()
     hook = BlockingCallback()
     recorder.hooks["registered"] = hook
-    driver = MesosSchedulerDriver(recorder, framework_info(unique(name)), mesos_local.master)
+    driver = MesosSchedulerDriver(recorder, framework_info(unique(name)), mesos_local.master, dispatch=dispatch)
     driver.start()
     assert hook.entered.wait(EVENT_TIMEOUT)
     return driver, hook
 
 
-def test_join_after_stop_waits_for_the_running_callback(mesos_local: Any) -> None:
-    driver, hook = started_blocked(mesos_local, "stop-join")
+def test_join_after_stop_waits_for_the_running_callback(mesos_local: Any, dispatch: str) -> None:
+    driver, hook = started_blocked(mesos_local, "stop-join", dispatch)
     assert driver.stop() == mesos_sched.DRIVER_STOPPED
     joined: List[Any] = []
 
@@ -77,8 +84,8 @@ def test_join_after_stop_waits_for_the_running_callback(mesos_local: Any) -> Non
     assert hook.results == [mesos_sched.DRIVER_STOPPED]
 
 
-def test_abort_then_join_waits_for_the_running_callback(mesos_local: Any) -> None:
-    driver, hook = started_blocked(mesos_local, "abort-join")
+def test_abort_then_join_waits_for_the_running_callback(mesos_local: Any, dispatch: str) -> None:
+    driver, hook = started_blocked(mesos_local, "abort-join", dispatch)
     assert driver.abort() == mesos_sched.DRIVER_ABORTED
     threading.Timer(STILL_WAITING, hook.release.set).start()
     assert driver.join() == mesos_sched.DRIVER_ABORTED
@@ -86,8 +93,8 @@ def test_abort_then_join_waits_for_the_running_callback(mesos_local: Any) -> Non
     assert hook.results == [mesos_sched.DRIVER_ABORTED]
 
 
-def test_del_during_a_callback_after_stop(mesos_local: Any, capfd: Any) -> None:
-    driver, hook = started_blocked(mesos_local, "stop-del")
+def test_del_during_a_callback_after_stop(mesos_local: Any, capfd: Any, dispatch: str) -> None:
+    driver, hook = started_blocked(mesos_local, "stop-del", dispatch)
     assert driver.stop() == mesos_sched.DRIVER_STOPPED
     alive = weakref.ref(driver)
     del driver
@@ -104,8 +111,8 @@ def test_del_during_a_callback_after_stop(mesos_local: Any, capfd: Any) -> None:
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_stop_join_del_with_the_callback_already_returned(mesos_local: Any) -> None:
-    driver, hook = started_blocked(mesos_local, "stop-join-del")
+def test_stop_join_del_with_the_callback_already_returned(mesos_local: Any, dispatch: str) -> None:
+    driver, hook = started_blocked(mesos_local, "stop-join-del", dispatch)
     assert driver.stop() == mesos_sched.DRIVER_STOPPED
     hook.release.set()
     assert driver.join() == mesos_sched.DRIVER_STOPPED
@@ -136,9 +143,10 @@ class Busy:
         self.finished.set()
 
 
-def run_script(code: str, mesos_local: Any, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_script(code: str, mesos_local: Any, dispatch: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Runs code with argv[1:] = [master, dispatch]."""
     return subprocess.run(
-        [PYTHON, "-c", textwrap.dedent(code), mesos_local.master],
+        [PYTHON, "-c", textwrap.dedent(code), mesos_local.master, dispatch],
         env=python_env(),
         capture_output=True,
         text=True,
@@ -160,7 +168,8 @@ SLOW_OFFERS_SCRIPT = """
             print("decline", driver.declineOffer(offers[0].id), flush=True)
             print("callback done", flush=True)
 
-    driver = MesosSchedulerDriver(Slow(), mesos_pb2.FrameworkInfo(user="", name="exit"), sys.argv[1])
+    driver = MesosSchedulerDriver(
+        Slow(), mesos_pb2.FrameworkInfo(user="", name="exit"), sys.argv[1], dispatch=sys.argv[2])
     driver.start()
     assert entered.wait(30)
     {ending}
@@ -168,24 +177,25 @@ SLOW_OFFERS_SCRIPT = """
 """
 
 
-def test_interpreter_exit_after_stop_during_a_slow_callback(mesos_local: Any) -> None:
-    result = run_script(SLOW_OFFERS_SCRIPT.format(ending="print('stop', driver.stop(), flush=True)"), mesos_local)
+def test_interpreter_exit_after_stop_during_a_slow_callback(mesos_local: Any, dispatch: str) -> None:
+    ending = "print('stop', driver.stop(), flush=True)"
+    result = run_script(SLOW_OFFERS_SCRIPT.format(ending=ending), mesos_local, dispatch)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.split("\n")
     assert "stop 4" in lines and "decline 4" in lines and "callback done" in lines, result.stdout
 
 
-def test_interpreter_exit_without_stop_during_a_slow_callback(mesos_local: Any) -> None:
+def test_interpreter_exit_without_stop_during_a_slow_callback(mesos_local: Any, dispatch: str) -> None:
     # At exit the running driver is aborted (no teardown) and freed.
-    result = run_script(SLOW_OFFERS_SCRIPT.format(ending="pass"), mesos_local)
+    result = run_script(SLOW_OFFERS_SCRIPT.format(ending="pass"), mesos_local, dispatch)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.split("\n")
     assert "decline 3" in lines and "callback done" in lines, result.stdout
 
 
-def test_ctrl_c_during_a_slow_callback(mesos_local: Any) -> None:
+def test_ctrl_c_during_a_slow_callback(mesos_local: Any, dispatch: str) -> None:
     script = """
         import signal, sys, time
         import mesos_sched
@@ -201,14 +211,14 @@ def test_ctrl_c_during_a_slow_callback(mesos_local: Any) -> None:
                 print("callback done", flush=True)
 
         driver = mesos_sched.MesosSchedulerDriver(
-            Slow(), mesos_pb2.FrameworkInfo(user="", name="ctrl-c"), sys.argv[1])
+            Slow(), mesos_pb2.FrameworkInfo(user="", name="ctrl-c"), sys.argv[1], dispatch=sys.argv[2])
         try:
             driver.run()
         except KeyboardInterrupt:
             print("interrupted", driver.status, flush=True)
     """
     child = subprocess.Popen(
-        [PYTHON, "-c", textwrap.dedent(script), mesos_local.master],
+        [PYTHON, "-c", textwrap.dedent(script), mesos_local.master, dispatch],
         env=python_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -230,7 +240,7 @@ def test_ctrl_c_during_a_slow_callback(mesos_local: Any) -> None:
 
 
 @pytest.mark.timeout(150)
-def test_stop_join_del_cycles_with_a_callback_in_flight(mesos_local: Any) -> None:
+def test_stop_join_del_cycles_with_a_callback_in_flight(mesos_local: Any, dispatch: str) -> None:
     """The statistical form: the callback keeps calling the driver until a call tells
     it the driver stopped, while the owner stops, joins and drops the driver. The
     cycles run on a few threads at once: each cycle mostly waits on the network."""
@@ -242,7 +252,9 @@ def test_stop_join_del_cycles_with_a_callback_in_flight(mesos_local: Any) -> Non
 
     def cycle(number: int) -> None:
         busy = Busy()
-        driver = MesosSchedulerDriver(busy, framework_info("cycle-%d" % number), mesos_local.master)
+        driver = MesosSchedulerDriver(
+            busy, framework_info("cycle-%d" % number), mesos_local.master, dispatch=dispatch
+        )
         driver.start()
         if not busy.entered.wait(EVENT_TIMEOUT):
             failures.append("cycle %d: never registered" % number)
@@ -268,3 +280,62 @@ def test_stop_join_del_cycles_with_a_callback_in_flight(mesos_local: Any) -> Non
         thread.join()
     assert not failures, failures[:10]
     assert len(done) == cycles, "only %d of %d cycles within 100 s" % (len(done), cycles)
+
+
+def test_ctrl_c_with_a_custom_handler_runs_it_between_callbacks(mesos_local: Any) -> None:
+    # A handler of the program's own runs only once the callback has returned (never
+    # inside it); the exception it raises stops the driver and leaves run().
+    script = """
+        import signal, sys, time
+        import mesos_sched
+        from mesos_sched.v1 import mesos_pb2
+
+        inside = [False]
+        seen = []
+
+        class Custom(Exception):
+            pass
+
+        def handler(signum, frame):
+            seen.append(inside[0])
+            raise Custom("interrupted")
+
+        signal.signal(signal.SIGINT, handler)
+
+        class Slow:
+            def registered(self, driver, *_):
+                inside[0] = True
+                print("entered", flush=True)
+                time.sleep(1)
+                print("revive", driver.reviveOffers(), flush=True)
+                inside[0] = False
+
+        driver = mesos_sched.MesosSchedulerDriver(
+            Slow(), mesos_pb2.FrameworkInfo(user="", name="custom-handler"), sys.argv[1])
+        try:
+            driver.run()
+        except Custom:
+            print("raised", seen, driver.status, flush=True)
+        print("handler restored", signal.getsignal(signal.SIGINT) is handler, flush=True)
+    """
+    child = subprocess.Popen(
+        [PYTHON, "-c", textwrap.dedent(script), mesos_local.master],
+        env=python_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "entered"
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    # The callback was not interrupted (the driver was still running in it), the
+    # handler ran after it, and run() stopped the driver.
+    assert out.split("\n")[:3] == ["revive 2", "raised [False] 4", "handler restored True"], out + err
+    assert err == ""
