@@ -63,7 +63,7 @@ fn checked(status: mesos_sched_status) {
     assert_ne!(status, MESOS_SCHED_STATUS_ERROR_PANIC, "a call panicked");
     let mut message = [0u8; 256];
     let d = driver();
-    if status < 0 {
+    if (status as i32) < 0 {
         let length = unsafe { mesos_sched_driver_last_error(d, message.as_mut_ptr().cast(), 256) };
         assert!(length > 0, "a usage error without a message");
     }
