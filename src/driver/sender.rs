@@ -1,0 +1,281 @@
+//! The sender thread and its acknowledgement lanes: calls in order on keep-alive
+//! connections, and the teardown after an abort.
+
+use std::io::Read;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+use prost::Message;
+
+use super::calls::{self, call_type, event_type};
+use super::state::{Outgoing, Shared};
+use super::Status;
+use crate::http::{Subscription, Transport, SCHEDULER_PATH};
+use crate::log::Level;
+use crate::log_at;
+use crate::proto::envelope;
+
+/// Sends calls in order on one keep-alive connection.
+/// Acknowledgements in flight on the parallel lanes.
+/// An acknowledgement's body and the `Connection::generation` it was made for.
+type LaneItem = (Vec<u8>, u64);
+
+struct AckLanes {
+    queue: Mutex<Option<mpsc::Sender<LaneItem>>>,
+    in_flight: Mutex<usize>,
+    idle: Condvar,
+}
+
+impl AckLanes {
+    fn wait_idle(&self) {
+        let mut in_flight = self.in_flight.lock();
+        while *in_flight > 0 {
+            self.idle.wait(&mut in_flight);
+        }
+    }
+}
+
+/// Sends calls in order on one keep-alive connection. With `ack.connections` > 1,
+/// acknowledgements may overlap each other on that many extra connections (they are
+/// independent: the master sends a task's next update only after the previous one is
+/// acknowledged); every other call then waits for the acknowledgements queued before it
+/// and is sent alone, so no call overtakes another call that is not an acknowledgement.
+pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
+    // Calls go out on their subscription's agent (`Connection`); this one is for a
+    // teardown after an abort.
+    let agent = transport.call_agent();
+    let lanes_wanted = shared.lock().options.ack_lanes.max(1);
+    shared.lock().call_agent = Some(agent.clone());
+    let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
+    let lane_rx = Mutex::new(lane_rx);
+    let lanes = AckLanes {
+        queue: Mutex::new(Some(lane_tx)),
+        in_flight: Mutex::new(0),
+        idle: Condvar::new(),
+    };
+    // With one connection wanted, acknowledgements go out inline like every other call.
+    let lane_threads = if lanes_wanted > 1 { lanes_wanted } else { 0 };
+    std::thread::scope(|scope| {
+        for _ in 0..lane_threads {
+            // Lanes inherit this thread's blocked signal mask.
+            let (shared, transport, lanes, lane_rx) = (&shared, &transport, &lanes, &lane_rx);
+            scope.spawn(move || loop {
+                let item = lane_rx.lock().recv();
+                let Ok((body, generation)) = item else { break };
+                send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
+                let mut in_flight = lanes.in_flight.lock();
+                *in_flight -= 1;
+                if *in_flight == 0 {
+                    lanes.idle.notify_all();
+                }
+            });
+        }
+        while let Ok(item) = rx.recv() {
+            match item {
+                Outgoing::Call {
+                    body,
+                    kind,
+                    generation,
+                } if kind == call_type::ACKNOWLEDGE && lane_threads > 0 => {
+                    *lanes.in_flight.lock() += 1;
+                    if let Some(queue) = &*lanes.queue.lock() {
+                        let _ = queue.send((body, generation));
+                    }
+                }
+                Outgoing::Call {
+                    body,
+                    kind,
+                    generation,
+                } => {
+                    lanes.wait_idle();
+                    send_one(&shared, &transport, &body, kind, generation);
+                }
+                Outgoing::Stop => {
+                    lanes.wait_idle();
+                    shared.close_stream();
+                    break;
+                }
+                Outgoing::TeardownAfterAbort => {
+                    lanes.wait_idle();
+                    teardown_after_abort(&shared, &transport, &agent);
+                }
+            }
+        }
+        // Closing the lane queue ends the lanes.
+        lanes.queue.lock().take();
+    });
+    let mut state = shared.lock();
+    state.sender_done = true;
+    state.call_agent = None;
+    shared.changed.notify_all();
+    log_at!(shared.logger, Level::Debug, "sender thread exits");
+}
+
+fn call_name(kind: i32) -> &'static str {
+    match kind {
+        call_type::TEARDOWN => "TEARDOWN",
+        call_type::ACCEPT => "ACCEPT",
+        call_type::DECLINE => "DECLINE",
+        call_type::REVIVE => "REVIVE",
+        call_type::KILL => "KILL",
+        call_type::ACKNOWLEDGE => "ACKNOWLEDGE",
+        call_type::RECONCILE => "RECONCILE",
+        call_type::MESSAGE => "MESSAGE",
+        call_type::REQUEST => "REQUEST",
+        call_type::SUPPRESS => "SUPPRESS",
+        call_type::UPDATE_FRAMEWORK => "UPDATE_FRAMEWORK",
+        _ => "call",
+    }
+}
+
+fn send_one(shared: &Arc<Shared>, transport: &Transport, body: &[u8], kind: i32, generation: u64) {
+    let (connection, aborted) = {
+        let state = shared.lock();
+        (state.connection.clone(), state.status == Status::Aborted)
+    };
+    let Some(connection) = connection.filter(|c| c.generation == generation) else {
+        // Disconnected, or made for a subscription that has ended since.
+        log_at!(
+            shared.logger,
+            Level::Debug,
+            "dropping {}: disconnected",
+            call_name(kind)
+        );
+        return;
+    };
+    if aborted {
+        return;
+    }
+    let name = call_name(kind);
+    let agent = &connection.call_agent;
+    match transport.call(agent, &connection.endpoint, &connection.stream_id, body) {
+        Ok(response) => {
+            let expected = if kind == call_type::UPDATE_FRAMEWORK {
+                200
+            } else {
+                202
+            };
+            if response.status == expected || response.status == 202 {
+                log_at!(shared.logger, Level::Trace, "{name} accepted");
+                return;
+            }
+            let text = response.body.trim().to_string();
+            let message = format!("{name} answered {}: {text}", response.status);
+            log_at!(shared.logger, Level::Warn, "{message}");
+            let not_subscribed = response.status == 403 && text.contains("not subscribed");
+            let moved = (300..400).contains(&response.status);
+            if (not_subscribed || moved) && shared.is_running() {
+                // Our subscription is gone or the leader moved: subscribe again.
+                let current = shared
+                    .lock()
+                    .connection
+                    .as_ref()
+                    .map(|c| c.stream_id.clone());
+                if current.as_deref() == Some(connection.stream_id.as_str()) {
+                    shared.close_stream();
+                }
+            }
+        }
+        Err(e) => {
+            let current = shared
+                .lock()
+                .connection
+                .as_ref()
+                .is_some_and(|c| c.stream_id == connection.stream_id);
+            if !current {
+                // Interrupted because its subscription ended: dropped like any call made
+                // while disconnected.
+                log_at!(
+                    shared.logger,
+                    Level::Debug,
+                    "{name} dropped: the connection to the master was lost ({e})"
+                );
+                return;
+            }
+            log_at!(shared.logger, Level::Warn, "{name} failed: {e}");
+        }
+    }
+}
+
+fn teardown_after_abort(shared: &Arc<Shared>, transport: &Transport, call_agent: &ureq::Agent) {
+    let result = (|| -> Result<(), String> {
+        let (framework_info, framework_id, timeout) = {
+            let state = shared.lock();
+            let framework_id = state
+                .framework_id
+                .clone()
+                .ok_or_else(|| "no framework id".to_string())?;
+            (
+                calls::with_framework_id(&state.framework_info, Some(&framework_id)),
+                framework_id,
+                state.options.request_timeout,
+            )
+        };
+        let leader = shared
+            .detector
+            .wait_for_change(None, Duration::from_secs(1))?
+            .ok_or_else(|| "no leading master".to_string())?;
+        let body = calls::subscribe_call(framework_info, Some(&framework_id), Vec::new(), None);
+        let stream_agent = transport.stream_agent();
+        // Dropping the driver interrupts this too (see `Driver::release`).
+        shared.lock().teardown_agent = Some(stream_agent.clone());
+        let endpoint = format!("{leader}{SCHEDULER_PATH}");
+        let subscription = transport
+            .subscribe(&stream_agent, &endpoint, &body)
+            .map_err(|e| format!("{e:?}"))?;
+        let Subscription {
+            endpoint,
+            stream_id,
+            mut body,
+        } = subscription;
+        // Wait (bounded) for SUBSCRIBED: the master knows the stream only from then on.
+        let watchdog_agent = stream_agent.clone();
+        let (done, finished) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+                watchdog_agent.shutdown();
+            }
+        });
+        let mut decoder = crate::recordio::Decoder::new(1024 * 1024);
+        let mut records = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let subscribed = 'read: loop {
+            let n = body.read(&mut buffer).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break false;
+            }
+            decoder
+                .feed(&buffer[..n], &mut records)
+                .map_err(|e| e.to_string())?;
+            for record in records.drain(..) {
+                let event = envelope::Event::decode(record).map_err(|e| e.to_string())?;
+                match event.r#type {
+                    Some(event_type::SUBSCRIBED) => break 'read true,
+                    Some(event_type::ERROR) => break 'read false,
+                    _ => {}
+                }
+            }
+        };
+        let result = if subscribed {
+            let teardown = calls::new_call(call_type::TEARDOWN, Some(&framework_id));
+            transport
+                .call(call_agent, &endpoint, &stream_id, &teardown.encode_to_vec())
+                .map(drop)
+        } else {
+            Err("the master did not accept the framework again".to_string())
+        };
+        stream_agent.shutdown();
+        drop(done);
+        result
+    })();
+    shared.lock().teardown_agent = None;
+    match result {
+        Ok(()) => log_at!(
+            shared.logger,
+            Level::Info,
+            "framework torn down after abort"
+        ),
+        Err(e) => log_at!(shared.logger, Level::Warn, "no TEARDOWN after abort: {e}"),
+    }
+}
