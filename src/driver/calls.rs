@@ -251,19 +251,37 @@ pub(crate) fn master_disconnected_status(task_id: &[u8], partition_aware: bool) 
     out
 }
 
-/// The ACKNOWLEDGE envelope for a TaskStatus, if it needs one (uuid and agent id set).
-pub(crate) fn acknowledge_call(framework_id: Option<&Bytes>, status: &[u8]) -> Option<Vec<u8>> {
+/// An ACKNOWLEDGE call, and which task it is for.
+pub(crate) struct Acknowledgement {
+    pub body: Vec<u8>,
+    /// A hash of the agent and task ids: equal for every acknowledgement of one task.
+    pub task_key: u64,
+}
+
+/// The ACKNOWLEDGE call for a TaskStatus, if it needs one (uuid and agent id set).
+pub(crate) fn acknowledge_call(
+    framework_id: Option<&Bytes>,
+    status: &[u8],
+) -> Option<Acknowledgement> {
+    use std::hash::{Hash, Hasher};
     let peeked: envelope::TaskStatusPeek = envelope::TaskStatusPeek::decode(status).ok()?;
     let uuid = peeked.uuid.filter(|uuid| !uuid.is_empty())?;
     let agent_id = peeked.agent_id?;
     let task_id = peeked.task_id.unwrap_or_default();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    agent_id.hash(&mut hasher);
+    task_id.hash(&mut hasher);
+    let task_key = hasher.finish();
     let mut envelope = new_call(call_type::ACKNOWLEDGE, framework_id);
     envelope.acknowledge = Some(call::Acknowledge {
         agent_id,
         task_id,
         uuid,
     });
-    Some(envelope.encode_to_vec())
+    Some(Acknowledgement {
+        body: envelope.encode_to_vec(),
+        task_key,
+    })
 }
 
 /// The name of the current OS user (as the classic driver fills FrameworkInfo.user).

@@ -352,7 +352,8 @@ impl Driver {
     /// - `request.timeout_ms`: time limit of a call (default 75000).
     /// - `connect.timeout_ms`: TCP connect limit (default 10000).
     /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
-    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    /// - `ack.connections`: connections on which acknowledgements of different tasks may
+    ///   overlap (default 4; a task's acknowledgements leave in order on one of them;
     ///   other calls still wait for the acknowledgements made before them; 1 sends every
     ///   call on one connection, one at a time; see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).

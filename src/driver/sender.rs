@@ -16,94 +16,111 @@ use crate::log::Level;
 use crate::log_at;
 use crate::proto::envelope;
 
-/// Sends calls in order on one keep-alive connection.
-/// Acknowledgements in flight on the parallel lanes.
 /// An acknowledgement's body and the `Connection::generation` it was made for.
 type LaneItem = (Vec<u8>, u64);
 
-struct AckLanes {
-    queue: Mutex<Option<mpsc::Sender<LaneItem>>>,
-    in_flight: Mutex<usize>,
+/// The acknowledgements queued to the lanes and not answered yet.
+#[derive(Default)]
+struct InFlight {
+    count: Mutex<usize>,
     idle: Condvar,
 }
 
-impl AckLanes {
+impl InFlight {
+    fn queued(&self) {
+        *self.count.lock() += 1;
+    }
+
+    fn answered(&self) {
+        let mut count = self.count.lock();
+        *count -= 1;
+        if *count == 0 {
+            self.idle.notify_all();
+        }
+    }
+
     fn wait_idle(&self) {
-        let mut in_flight = self.in_flight.lock();
-        while *in_flight > 0 {
-            self.idle.wait(&mut in_flight);
+        let mut count = self.count.lock();
+        while *count > 0 {
+            self.idle.wait(&mut count);
         }
     }
 }
 
 /// Sends calls in order on one keep-alive connection. With `ack.connections` > 1,
-/// acknowledgements may overlap each other on that many extra connections (they are
-/// independent: the master sends a task's next update only after the previous one is
-/// acknowledged); every other call then waits for the acknowledgements queued before it
-/// and is sent alone, so no call overtakes another call that is not an acknowledgement.
+/// acknowledgements go out on that many lanes of their own, a task's always on the same
+/// lane (in order; a real agent refuses an acknowledgement that overtakes an earlier one
+/// of the same task), different tasks' side by side. Every other call waits for the
+/// acknowledgements queued before it and is sent alone, so no call overtakes another
+/// call that is not an acknowledgement.
 pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
     // Calls go out on their subscription's agent (`Connection`); this one is for a
     // teardown after an abort.
     let agent = transport.call_agent();
     let lanes_wanted = shared.lock().options.ack_lanes.max(1);
     shared.lock().call_agent = Some(agent.clone());
-    let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
-    let lane_rx = Mutex::new(lane_rx);
-    let lanes = AckLanes {
-        queue: Mutex::new(Some(lane_tx)),
-        in_flight: Mutex::new(0),
-        idle: Condvar::new(),
-    };
     // With one connection wanted, acknowledgements go out inline like every other call.
-    let lane_threads = if lanes_wanted > 1 { lanes_wanted } else { 0 };
+    let lane_count = if lanes_wanted > 1 { lanes_wanted } else { 0 };
+    let in_flight = InFlight::default();
     std::thread::scope(|scope| {
-        for _ in 0..lane_threads {
+        let mut lanes = Vec::with_capacity(lane_count);
+        for _ in 0..lane_count {
+            let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
+            lanes.push(lane_tx);
             // Lanes inherit this thread's blocked signal mask.
-            let (shared, transport, lanes, lane_rx) = (&shared, &transport, &lanes, &lane_rx);
-            scope.spawn(move || loop {
-                let item = lane_rx.lock().recv();
-                let Ok((body, generation)) = item else { break };
-                send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
-                let mut in_flight = lanes.in_flight.lock();
-                *in_flight -= 1;
-                if *in_flight == 0 {
-                    lanes.idle.notify_all();
+            let (shared, transport, in_flight) = (&shared, &transport, &in_flight);
+            scope.spawn(move || {
+                for (body, generation) in lane_rx {
+                    send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
+                    in_flight.answered();
                 }
             });
         }
         while let Ok(item) = rx.recv() {
             match item {
-                Outgoing::Call {
+                Outgoing::Acknowledge {
                     body,
-                    kind,
+                    task_key,
                     generation,
-                } if kind == call_type::ACKNOWLEDGE && lane_threads > 0 => {
-                    *lanes.in_flight.lock() += 1;
-                    if let Some(queue) = &*lanes.queue.lock() {
-                        let _ = queue.send((body, generation));
+                } if lane_count > 0 => {
+                    // One task, one lane: a lane sends in order, so the acknowledgements
+                    // of a task reach the master in the order its updates came.
+                    let lane = &lanes[(task_key % lane_count as u64) as usize];
+                    in_flight.queued();
+                    if lane.send((body, generation)).is_err() {
+                        in_flight.answered();
                     }
                 }
+                Outgoing::Acknowledge {
+                    body, generation, ..
+                } => send_one(
+                    &shared,
+                    &transport,
+                    &body,
+                    call_type::ACKNOWLEDGE,
+                    generation,
+                ),
                 Outgoing::Call {
                     body,
                     kind,
                     generation,
                 } => {
-                    lanes.wait_idle();
+                    in_flight.wait_idle();
                     send_one(&shared, &transport, &body, kind, generation);
                 }
                 Outgoing::Stop => {
-                    lanes.wait_idle();
+                    in_flight.wait_idle();
                     shared.close_stream();
                     break;
                 }
                 Outgoing::TeardownAfterAbort => {
-                    lanes.wait_idle();
+                    in_flight.wait_idle();
                     teardown_after_abort(&shared, &transport, &agent);
                 }
             }
         }
-        // Closing the lane queue ends the lanes.
-        lanes.queue.lock().take();
+        // Closing the lane queues ends the lanes.
+        drop(lanes);
     });
     let mut state = shared.lock();
     state.sender_done = true;

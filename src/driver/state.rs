@@ -54,6 +54,13 @@ pub(crate) enum Outgoing {
         /// queued when that subscription ends is dropped, never sent on the next one.
         generation: u64,
     },
+    /// An ACKNOWLEDGE call: those of one task (same `task_key`) leave in the order they
+    /// were queued, those of different tasks may overlap (`ack.connections`).
+    Acknowledge {
+        body: Vec<u8>,
+        task_key: u64,
+        generation: u64,
+    },
     /// Close the subscription once everything queued before has been sent, then exit.
     Stop,
     /// stop(false) after an abort that closed a live subscription: subscribe once more
@@ -184,28 +191,45 @@ impl Shared {
     /// Queues the acknowledgement of `task_status`; statuses without uuid or agent id
     /// need none and are dropped here.
     pub fn acknowledge(&self, state: &State, task_status: &[u8]) {
-        if let Some(body) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
-            self.send_if_connected(state, body, call_type::ACKNOWLEDGE);
+        if let Some(ack) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
+            self.queue_if_connected(state, call_type::ACKNOWLEDGE, |generation| {
+                Outgoing::Acknowledge {
+                    body: ack.body,
+                    task_key: ack.task_key,
+                    generation,
+                }
+            });
         }
     }
 
-    /// Queues a call if subscribed; returns false if it was dropped (disconnected).
+    /// Queues a call (not an acknowledgement) if subscribed; returns false if it was
+    /// dropped (disconnected).
     pub fn send_if_connected(&self, state: &State, body: Vec<u8>, kind: i32) -> bool {
-        if state.connection.is_none() {
+        self.queue_if_connected(state, kind, |generation| Outgoing::Call {
+            body,
+            kind,
+            generation,
+        })
+    }
+
+    /// Queues what `outgoing` makes for the current subscription's generation, if
+    /// subscribed; returns false if it was dropped (disconnected).
+    fn queue_if_connected(
+        &self,
+        state: &State,
+        kind: i32,
+        outgoing: impl FnOnce(u64) -> Outgoing,
+    ) -> bool {
+        let Some(connection) = &state.connection else {
             log_at!(
                 self.logger,
                 Level::Debug,
                 "dropping call {kind}: not connected to a master"
             );
             return false;
-        }
-        if let (Some(tx), Some(connection)) = (&state.send_tx, &state.connection) {
-            let generation = connection.generation;
-            let _ = tx.send(Outgoing::Call {
-                body,
-                kind,
-                generation,
-            });
+        };
+        if let Some(tx) = &state.send_tx {
+            let _ = tx.send(outgoing(connection.generation));
         }
         true
     }
