@@ -52,9 +52,11 @@ impl Shared {
     /// (join/run); the final status.
     pub fn wait_until_finished(&self) -> Status {
         let mut state = self.lock();
+        state.finish_waiters += 1;
         while state.status == Status::Running || self.callback_pending_for_others(&state) {
             self.changed.wait(&mut state);
         }
+        state.finish_waiters -= 1;
         state.status
     }
 
@@ -88,7 +90,11 @@ impl Drop for GatePass<'_> {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.callback_thread = None;
-        self.shared.changed.notify_all();
+        // Only a join waits for a callback to end; waking every waiter of `changed`
+        // (the monitor among them) after each callback would cost a wake-up per event.
+        if state.finish_waiters > 0 {
+            self.shared.changed.notify_all();
+        }
     }
 }
 

@@ -296,6 +296,7 @@ impl Driver {
             connected_at_abort: false,
             teardown_agent: None,
             callback_thread: None,
+            finish_waiters: 0,
             error_owed: false,
             poll_signal: None,
             poll_turn: None,

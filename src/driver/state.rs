@@ -117,6 +117,8 @@ pub(crate) struct State {
     pub teardown_agent: Option<ureq::Agent>,
     /// The thread running one of this driver's callbacks right now (the callback gate).
     pub callback_thread: Option<ThreadId>,
+    /// Threads in `wait_until_finished` (join/run): woken when a callback ends.
+    pub finish_waiters: usize,
     /// The driver aborted itself on a fatal error whose `error` callback has not run yet
     /// (join waits for it); a user's stop() or abort() cancels it.
     pub error_owed: bool,
