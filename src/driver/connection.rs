@@ -5,11 +5,10 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use prost::Message;
 
 use super::calls::{self, event_type};
-use super::state::{Connection, Dispatch, Shared};
+use super::state::{Connection, Dispatch, Shared, State};
 use super::Status;
 use crate::http::{SubscribeError, Subscription, Transport, SCHEDULER_PATH};
 use crate::log::Level;
@@ -285,11 +284,26 @@ fn read_stream(
                 if let Err(e) = decoder.feed(&buffer[..n], &mut records) {
                     break e.to_string();
                 }
-                let mut failure = None;
+                // Decoded outside the lock; then one lock for every event of this read.
+                let mut events = Vec::with_capacity(records.len());
+                let mut undecodable = None;
                 for record in records.drain(..) {
-                    match handle_record(
+                    match envelope::Event::decode(record) {
+                        Ok(event) => events.push(event),
+                        Err(e) => {
+                            undecodable = Some(format!("an event that does not decode: {e}"));
+                            break;
+                        }
+                    }
+                }
+                records.clear();
+                let mut failure = None;
+                let mut state = shared.lock();
+                for event in events {
+                    match handle_event(
                         shared,
-                        record,
+                        &mut state,
+                        event,
                         &endpoint,
                         &stream_id,
                         calls,
@@ -306,7 +320,10 @@ fn read_stream(
                         }
                     }
                 }
-                records.clear();
+                drop(state);
+                if failure.is_none() {
+                    failure = undecodable.map(Some);
+                }
                 match failure {
                     None => {}
                     Some(None) => return AttemptEnd::Finished,
@@ -337,24 +354,23 @@ fn read_stream(
     }
 }
 
-/// Ok(true): go on; Ok(false): stop reading (driver finished); Err: connection lost.
-fn handle_record(
+/// One event, under the state lock held by the caller. Ok(true): go on; Ok(false): stop
+/// reading (driver finished); Err: connection lost.
+fn handle_event(
     shared: &Arc<Shared>,
-    record: Bytes,
+    state: &mut State,
+    event: envelope::Event,
     endpoint: &str,
     stream_id: &str,
     calls: &Calls,
     subscribed: &mut bool,
 ) -> Result<bool, String> {
-    let event = envelope::Event::decode(record)
-        .map_err(|e| format!("an event that does not decode: {e}"))?;
     let kind = event.r#type.unwrap_or(0);
     match kind {
         event_type::SUBSCRIBED => {
             let Some(subscribed_event) = event.subscribed else {
                 return Err("SUBSCRIBED without its payload".to_string());
             };
-            let mut state = shared.lock();
             if state.status != Status::Running {
                 return Ok(false);
             }
@@ -364,12 +380,12 @@ fn handle_record(
                 .unwrap_or(15.0);
             state.watchdog =
                 Duration::try_from_secs_f64(interval * state.options.heartbeat_timeout_factor).ok();
-            state.connection = Some(Connection {
+            state.connection = Some(Arc::new(Connection {
                 endpoint: endpoint.to_string(),
                 stream_id: stream_id.to_string(),
                 call_agent: calls.agent.clone(),
                 generation: calls.generation,
-            });
+            }));
             let framework_id = subscribed_event.framework_id;
             state.framework_id = Some(framework_id.clone());
             let master_info = subscribed_event.master_info.unwrap_or_default();
@@ -388,7 +404,7 @@ fn handle_record(
                     master_info,
                 }
             };
-            Shared::dispatch(&state, item);
+            Shared::dispatch(state, item);
             *subscribed = true;
             Ok(true)
         }
@@ -398,16 +414,15 @@ fn handle_record(
                 .map(|e| e.message)
                 .unwrap_or_else(|| "ERROR event without a message".to_string());
             log_at!(shared.logger, Level::Error, "ERROR event: {message}");
-            let mut state = shared.lock();
             if state.status != Status::Running {
                 return Ok(false);
             }
             // The master ended this subscription: read no further and send nothing more
             // on it (and no TEARDOWN after the abort). The events read before still reach
             // their callbacks; the dispatcher aborts in order, then runs error().
-            Shared::end_connection(&mut state);
+            Shared::end_connection(state);
             Shared::dispatch(
-                &state,
+                state,
                 Dispatch::Error {
                     message,
                     abort_first: true,
@@ -432,10 +447,9 @@ fn handle_record(
         | event_type::INVERSE_OFFERS
         | event_type::RESCIND_INVERSE_OFFER
         | event_type::UPDATE_OPERATION_STATUS => {
-            let state = shared.lock();
             match state.status {
                 Status::Running => {
-                    Shared::dispatch(&state, Dispatch::Event(Box::new(event)));
+                    Shared::dispatch(state, Dispatch::Event(Box::new(event)));
                     Ok(true)
                 }
                 // After stop() the sender closes the stream once the calls queued before

@@ -69,7 +69,6 @@ pub(crate) enum Outgoing {
 }
 
 /// The current subscription, once SUBSCRIBED arrived.
-#[derive(Clone)]
 pub(crate) struct Connection {
     pub endpoint: String,
     pub stream_id: String,
@@ -90,7 +89,8 @@ pub(crate) struct State {
     pub framework_id: Option<Bytes>,
     pub suppressed_roles: BTreeSet<String>,
     pub offer_constraints: Option<Bytes>,
-    pub connection: Option<Connection>,
+    /// Shared with the calls in flight, which read it without the lock.
+    pub connection: Option<Arc<Connection>>,
     pub registered_once: bool,
     /// The agent of the current SUBSCRIBE attempt; `shutdown` closes its socket.
     pub stream_agent: Option<ureq::Agent>,
@@ -172,7 +172,7 @@ impl Shared {
     /// that were not acknowledged).
     pub fn end_connection(state: &mut State) {
         if let Some(connection) = state.connection.take() {
-            connection.call_agent.shutdown();
+            connection.call_agent.clone().shutdown();
         }
     }
 
@@ -256,7 +256,7 @@ impl Shared {
     pub(crate) fn abort_locked(&self, state: &mut State) -> [Option<ureq::Agent>; 2] {
         state.status = Status::Aborted;
         state.connected_at_abort = state.connection.is_some();
-        let calls = state.connection.take().map(|c| c.call_agent);
+        let calls = state.connection.take().map(|c| c.call_agent.clone());
         self.changed.notify_all();
         Self::dispatch(state, Dispatch::Wake);
         [state.stream_agent.take(), calls]
