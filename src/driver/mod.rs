@@ -291,7 +291,6 @@ impl Driver {
             attempt_leader: None,
             dispatch_tx: None,
             send_tx: None,
-            ack_lanes: None,
             stopped_at: None,
             sender_done: false,
             connected_at_abort: false,
@@ -416,12 +415,6 @@ impl Driver {
             signal: state.poll_signal.clone(),
         });
         state.send_tx = Some(send_tx);
-        // With one connection wanted, acknowledgements go out inline like every other call.
-        let lane_ends = (state.options.ack_lanes > 1).then(|| {
-            let (lanes, ends) = sender::AckLanes::new(state.options.ack_lanes);
-            state.ack_lanes = Some(lanes);
-            ends
-        });
         // Poll mode: the queue and the scheduler wait for the threads that poll.
         let dispatch_rx = if state.options.poll_mode {
             let scheduler = self.shared.scheduler.lock().take();
@@ -449,7 +442,7 @@ impl Driver {
         let spawned = [
             state::spawn_worker("mesos-sched-send", {
                 let shared = shared.clone();
-                move || sender::sender_main(shared, send_rx, lane_ends, transport)
+                move || sender::sender_main(shared, send_rx, transport)
             }),
             state::spawn_worker("mesos-sched-conn", {
                 let shared = shared.clone();
@@ -518,21 +511,16 @@ impl Driver {
                     body: prost::Message::encode_to_vec(&teardown),
                     kind: call_type::TEARDOWN,
                     generation: connection.generation,
-                    after: state.ack_mark(),
                 });
             }
         }
         if !failover && was_aborted && state.connected_at_abort {
             if let Some(tx) = &state.send_tx {
-                let _ = tx.send(Outgoing::TeardownAfterAbort {
-                    after: state.ack_mark(),
-                });
+                let _ = tx.send(Outgoing::TeardownAfterAbort);
             }
         }
         if let Some(tx) = &state.send_tx {
-            let _ = tx.send(Outgoing::Stop {
-                after: state.ack_mark(),
-            });
+            let _ = tx.send(Outgoing::Stop);
         }
         Shared::dispatch(&state, Dispatch::Exit);
         self.shared.changed.notify_all();

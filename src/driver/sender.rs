@@ -2,7 +2,6 @@
 //! connections, and the teardown after an abort.
 
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -20,142 +19,78 @@ use crate::proto::envelope;
 /// An acknowledgement's body and the `Connection::generation` it was made for.
 type LaneItem = (Vec<u8>, u64);
 
-/// The acknowledgement lanes (`ack.connections` > 1): one queue, one thread and one
-/// connection each. Whoever acknowledges queues straight onto a lane, under the state
-/// lock, without a hop through the sender thread; a task's acknowledgements always take
-/// the same lane, so they leave in order.
-pub(crate) struct AckLanes {
-    queues: Vec<mpsc::Sender<LaneItem>>,
-    progress: Arc<LaneProgress>,
+/// The acknowledgements queued to the lanes and not answered yet.
+#[derive(Default)]
+struct InFlight {
+    count: Mutex<usize>,
+    idle: Condvar,
 }
 
-/// The lanes' ends, for the sender thread that runs them.
-pub(crate) struct LaneEnds {
-    receivers: Vec<mpsc::Receiver<LaneItem>>,
-    progress: Arc<LaneProgress>,
-}
-
-/// Per lane, how many acknowledgements were queued and how many have been sent.
-struct LaneProgress {
-    queued: Vec<AtomicU64>,
-    sent: Vec<AtomicU64>,
-    /// Threads in `wait_for`: a lane takes `lock` to wake them only when there are some.
-    waiting: AtomicUsize,
-    lock: Mutex<()>,
-    changed: Condvar,
-}
-
-/// Per lane, the acknowledgements queued before a call: the call leaves after them.
-pub(crate) type AckMark = Vec<u64>;
-
-impl AckLanes {
-    pub fn new(count: usize) -> (AckLanes, LaneEnds) {
-        let (queues, receivers) = (0..count).map(|_| mpsc::channel::<LaneItem>()).unzip();
-        let progress = Arc::new(LaneProgress {
-            queued: (0..count).map(|_| AtomicU64::new(0)).collect(),
-            sent: (0..count).map(|_| AtomicU64::new(0)).collect(),
-            waiting: AtomicUsize::new(0),
-            lock: Mutex::new(()),
-            changed: Condvar::new(),
-        });
-        let ends = LaneEnds {
-            receivers,
-            progress: progress.clone(),
-        };
-        (AckLanes { queues, progress }, ends)
+impl InFlight {
+    fn queued(&self) {
+        *self.count.lock() += 1;
     }
 
-    /// Queues an acknowledgement on its task's lane (call it under the state lock, so
-    /// that marks taken under that lock see it).
-    pub fn queue(&self, body: Vec<u8>, task_key: u64, generation: u64) {
-        let lane = (task_key % self.queues.len() as u64) as usize;
-        self.progress.queued[lane].fetch_add(1, Ordering::SeqCst);
-        if self.queues[lane].send((body, generation)).is_err() {
-            // The lane is gone (the sender has exited): nothing to wait for.
-            self.progress.lane_sent(lane);
+    fn answered(&self) {
+        let mut count = self.count.lock();
+        *count -= 1;
+        if *count == 0 {
+            self.idle.notify_all();
         }
     }
 
-    /// The acknowledgements queued so far (call it under the state lock).
-    pub fn mark(&self) -> AckMark {
-        self.progress
-            .queued
-            .iter()
-            .map(|queued| queued.load(Ordering::SeqCst))
-            .collect()
+    fn wait_idle(&self) {
+        let mut count = self.count.lock();
+        while *count > 0 {
+            self.idle.wait(&mut count);
+        }
     }
 }
 
-impl LaneProgress {
-    fn lane_sent(&self, lane: usize) {
-        self.sent[lane].fetch_add(1, Ordering::SeqCst);
-        if self.waiting.load(Ordering::SeqCst) > 0 {
-            let _guard = self.lock.lock();
-            self.changed.notify_all();
-        }
-    }
-
-    fn reached(&self, mark: &[u64]) -> bool {
-        mark.iter()
-            .zip(&self.sent)
-            .all(|(queued, sent)| sent.load(Ordering::SeqCst) >= *queued)
-    }
-
-    /// Waits until every acknowledgement queued before `mark` was taken has been sent.
-    fn wait_for(&self, mark: &[u64]) {
-        if self.reached(mark) {
-            return;
-        }
-        let mut guard = self.lock.lock();
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        while !self.reached(mark) {
-            self.changed.wait(&mut guard);
-        }
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Sends calls in order on one keep-alive connection. Acknowledgements go out on the
-/// lanes when there are some (`AckLanes`), inline otherwise. Every other call waits for
-/// the acknowledgements queued before it and is sent alone, so no call overtakes another
+/// Sends calls in order on one keep-alive connection. With `ack.connections` > 1,
+/// acknowledgements go out on that many lanes of their own, a task's always on the same
+/// lane (in order; a real agent refuses an acknowledgement that overtakes an earlier one
+/// of the same task), different tasks' side by side. Every other call waits for the
+/// acknowledgements queued before it and is sent alone, so no call overtakes another
 /// call that is not an acknowledgement.
-pub(crate) fn sender_main(
-    shared: Arc<Shared>,
-    rx: mpsc::Receiver<Outgoing>,
-    lanes: Option<LaneEnds>,
-    transport: Transport,
-) {
+pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, transport: Transport) {
     // Calls go out on their subscription's agent (`Connection`); this one is for a
     // teardown after an abort.
     let agent = transport.call_agent();
+    let lanes_wanted = shared.lock().options.ack_lanes.max(1);
     shared.lock().call_agent = Some(agent.clone());
-    let (receivers, progress) = match lanes {
-        Some(LaneEnds {
-            receivers,
-            progress,
-        }) => (receivers, Some(progress)),
-        None => (Vec::new(), None),
-    };
-    let wait_for = |mark: &AckMark| {
-        if let Some(progress) = &progress {
-            progress.wait_for(mark);
-        }
-    };
+    // With one connection wanted, acknowledgements go out inline like every other call.
+    let lane_count = if lanes_wanted > 1 { lanes_wanted } else { 0 };
+    let in_flight = InFlight::default();
     std::thread::scope(|scope| {
-        for (lane, lane_rx) in receivers.into_iter().enumerate() {
+        let mut lanes = Vec::with_capacity(lane_count);
+        for _ in 0..lane_count {
+            let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
+            lanes.push(lane_tx);
             // Lanes inherit this thread's blocked signal mask.
-            let (shared, transport, progress) = (&shared, &transport, &progress);
+            let (shared, transport, in_flight) = (&shared, &transport, &in_flight);
             scope.spawn(move || {
                 for (body, generation) in lane_rx {
                     send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
-                    if let Some(progress) = progress {
-                        progress.lane_sent(lane);
-                    }
+                    in_flight.answered();
                 }
             });
         }
         while let Ok(item) = rx.recv() {
             match item {
+                Outgoing::Acknowledge {
+                    body,
+                    task_key,
+                    generation,
+                } if lane_count > 0 => {
+                    // One task, one lane: a lane sends in order, so the acknowledgements
+                    // of a task reach the master in the order its updates came.
+                    let lane = &lanes[(task_key % lane_count as u64) as usize];
+                    in_flight.queued();
+                    if lane.send((body, generation)).is_err() {
+                        in_flight.answered();
+                    }
+                }
                 Outgoing::Acknowledge {
                     body, generation, ..
                 } => send_one(
@@ -169,24 +104,23 @@ pub(crate) fn sender_main(
                     body,
                     kind,
                     generation,
-                    after,
                 } => {
-                    wait_for(&after);
+                    in_flight.wait_idle();
                     send_one(&shared, &transport, &body, kind, generation);
                 }
-                Outgoing::Stop { after } => {
-                    wait_for(&after);
+                Outgoing::Stop => {
+                    in_flight.wait_idle();
                     shared.close_stream();
                     break;
                 }
-                Outgoing::TeardownAfterAbort { after } => {
-                    wait_for(&after);
+                Outgoing::TeardownAfterAbort => {
+                    in_flight.wait_idle();
                     teardown_after_abort(&shared, &transport, &agent);
                 }
             }
         }
-        // Closing the lane queues ends the lanes (once they sent what they hold).
-        shared.lock().ack_lanes = None;
+        // Closing the lane queues ends the lanes.
+        drop(lanes);
     });
     let mut state = shared.lock();
     state.sender_done = true;

@@ -14,7 +14,6 @@ use super::calls::{self, call_type, FrameworkFacts};
 use super::dispatcher::{DispatchSender, PollSignal};
 use super::gate::PauseHook;
 use super::options::Options;
-use super::sender::{AckLanes, AckMark};
 use super::{Scheduler, Status};
 use crate::detector::Detector;
 use crate::http::TransportConfig;
@@ -54,16 +53,19 @@ pub(crate) enum Outgoing {
         /// `Connection::generation` of the subscription it was made for: a call still
         /// queued when that subscription ends is dropped, never sent on the next one.
         generation: u64,
-        /// The acknowledgements (on the lanes) it must not overtake.
-        after: AckMark,
     },
-    /// An ACKNOWLEDGE call, when there are no ack lanes (`ack.connections` = 1).
-    Acknowledge { body: Vec<u8>, generation: u64 },
+    /// An ACKNOWLEDGE call: those of one task (same `task_key`) leave in the order they
+    /// were queued, those of different tasks may overlap (`ack.connections`).
+    Acknowledge {
+        body: Vec<u8>,
+        task_key: u64,
+        generation: u64,
+    },
     /// Close the subscription once everything queued before has been sent, then exit.
-    Stop { after: AckMark },
+    Stop,
     /// stop(false) after an abort that closed a live subscription: subscribe once more
     /// (same framework id) just to send TEARDOWN, as the classic driver still could.
-    TeardownAfterAbort { after: AckMark },
+    TeardownAfterAbort,
 }
 
 /// The current subscription, once SUBSCRIBED arrived.
@@ -106,9 +108,6 @@ pub(crate) struct State {
     /// is to run callbacks (None while a poller has them, and before start).
     pub poll_turn: Option<(mpsc::Receiver<Dispatch>, Box<dyn Scheduler>)>,
     pub send_tx: Option<mpsc::Sender<Outgoing>>,
-    /// The acknowledgement lanes, from start until the sender thread exits (None with
-    /// `ack.connections` = 1).
-    pub ack_lanes: Option<AckLanes>,
     /// After a stop: when the monitor closes a stream the sender has not closed yet.
     pub stopped_at: Option<Instant>,
     pub sender_done: bool,
@@ -123,16 +122,6 @@ pub(crate) struct State {
     /// The driver aborted itself on a fatal error whose `error` callback has not run yet
     /// (join waits for it); a user's stop() or abort() cancels it.
     pub error_owed: bool,
-}
-
-impl State {
-    /// The acknowledgements queued so far: a call queued now leaves after them.
-    pub fn ack_mark(&self) -> AckMark {
-        self.ack_lanes
-            .as_ref()
-            .map(AckLanes::mark)
-            .unwrap_or_default()
-    }
 }
 
 pub(crate) struct Shared {
@@ -205,21 +194,13 @@ impl Shared {
     /// need none and are dropped here.
     pub fn acknowledge(&self, state: &State, task_status: &[u8]) {
         if let Some(ack) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
-            match &state.ack_lanes {
-                Some(lanes) => {
-                    if let Some(connection) = &state.connection {
-                        lanes.queue(ack.body, ack.task_key, connection.generation);
-                    }
+            self.queue_if_connected(state, call_type::ACKNOWLEDGE, |generation| {
+                Outgoing::Acknowledge {
+                    body: ack.body,
+                    task_key: ack.task_key,
+                    generation,
                 }
-                None => {
-                    self.queue_if_connected(state, call_type::ACKNOWLEDGE, |generation| {
-                        Outgoing::Acknowledge {
-                            body: ack.body,
-                            generation,
-                        }
-                    });
-                }
-            }
+            });
         }
     }
 
@@ -230,7 +211,6 @@ impl Shared {
             body,
             kind,
             generation,
-            after: state.ack_mark(),
         })
     }
 
