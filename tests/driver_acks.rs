@@ -188,3 +188,47 @@ fn one_ack_connection_sends_every_ack_in_order() {
     );
     driver.abort();
 }
+
+#[test]
+fn a_call_waits_for_the_acks_queued_before_it() {
+    let master = FakeMaster::start(0.5);
+    // Slow answers keep the lanes busy while the call is queued.
+    master.set_call_delay(Duration::from_millis(5));
+    let (recorder, log) = Recorder::new();
+    let driver = fast_driver(
+        &master.master_string(),
+        recorder,
+        &framework_info("acks"),
+        None,
+        false,
+    );
+    driver.set_option("ack.connections", "4").unwrap();
+    driver.start();
+    assert!(log.wait_for(WAIT, is_registered), "never registered");
+    let statuses: Vec<Vec<u8>> = (0..TASKS)
+        .map(|task| {
+            let event = update_event(&format!("task-{task}"), "agent-0", &uuid_of(task, 0));
+            encode(&event.update.unwrap().status)
+        })
+        .collect();
+    for status in &statuses {
+        driver.acknowledge_status_update(status).unwrap();
+    }
+    let task_id = encode(&v1::TaskId {
+        value: "task-0".into(),
+    });
+    driver.kill_task(&task_id).unwrap();
+    let kill = master
+        .wait_received(WAIT, |r| {
+            r.call.r#type == Some(scheduler::call::Type::Kill as i32)
+        })
+        .expect("no KILL");
+    let received = master.received();
+    let kill_at = received.iter().position(|r| r.body == kill.body).unwrap();
+    let acks_before_kill = received[..kill_at].iter().filter(|r| is_ack(r)).count();
+    assert_eq!(
+        acks_before_kill, TASKS,
+        "the KILL overtook acknowledgements queued before it"
+    );
+    driver.abort();
+}

@@ -64,17 +64,22 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
     let in_flight = InFlight::default();
     std::thread::scope(|scope| {
         let mut lanes = Vec::with_capacity(lane_count);
-        for _ in 0..lane_count {
+        for lane in 0..lane_count {
             let (lane_tx, lane_rx) = mpsc::channel::<LaneItem>();
-            lanes.push(lane_tx);
             // Lanes inherit this thread's blocked signal mask.
             let (shared, transport, in_flight) = (&shared, &transport, &in_flight);
-            scope.spawn(move || {
-                for (body, generation) in lane_rx {
-                    send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
-                    in_flight.answered();
-                }
-            });
+            let spawned = std::thread::Builder::new()
+                .name(format!("mesos-sched-ack{lane}"))
+                .spawn_scoped(scope, move || {
+                    for (body, generation) in lane_rx {
+                        send_one(shared, transport, &body, call_type::ACKNOWLEDGE, generation);
+                        in_flight.answered();
+                    }
+                });
+            match spawned {
+                Ok(_) => lanes.push(lane_tx),
+                Err(e) => log_at!(shared.logger, Level::Error, "no acknowledgement lane: {e}"),
+            }
         }
         while let Ok(item) = rx.recv() {
             match item {
@@ -82,10 +87,10 @@ pub(crate) fn sender_main(shared: Arc<Shared>, rx: mpsc::Receiver<Outgoing>, tra
                     body,
                     task_key,
                     generation,
-                } if lane_count > 0 => {
+                } if !lanes.is_empty() => {
                     // One task, one lane: a lane sends in order, so the acknowledgements
                     // of a task reach the master in the order its updates came.
-                    let lane = &lanes[(task_key % lane_count as u64) as usize];
+                    let lane = &lanes[(task_key % lanes.len() as u64) as usize];
                     in_flight.queued();
                     if lane.send((body, generation)).is_err() {
                         in_flight.answered();
