@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::calls::event_type;
+use super::calls::{self, event_type};
 use super::gate::PausePoint;
 use super::state::{Dispatch, Shared};
 use super::{Driver, Scheduler, Status};
@@ -284,11 +284,17 @@ fn deliver(
         event_type::UPDATE => {
             let Some(update) = event.update else { return };
             scheduler.status_update(driver, &update.status);
-            if shared.implicit_acks {
+            // Decoded before the lock is taken: most updates of a reconciliation need no
+            // acknowledgement, and then take no lock at all.
+            let target = shared
+                .implicit_acks
+                .then(|| calls::ack_target(&update.status))
+                .flatten();
+            if let Some(target) = target {
                 let state = shared.lock();
                 // stop()/abort() inside the callback suppress the acknowledgement.
                 if state.status == Status::Running {
-                    shared.acknowledge(&state, &update.status);
+                    shared.queue_ack(&state, target);
                 }
             }
         }

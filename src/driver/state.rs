@@ -193,15 +193,21 @@ impl Shared {
     /// Queues the acknowledgement of `task_status`; statuses without uuid or agent id
     /// need none and are dropped here.
     pub fn acknowledge(&self, state: &State, task_status: &[u8]) {
-        if let Some(ack) = calls::acknowledge_call(state.framework_id.as_ref(), task_status) {
-            self.queue_if_connected(state, call_type::ACKNOWLEDGE, |generation| {
-                Outgoing::Acknowledge {
-                    body: ack.body,
-                    task_key: ack.task_key,
-                    generation,
-                }
-            });
+        if let Some(target) = calls::ack_target(task_status) {
+            self.queue_ack(state, target);
         }
+    }
+
+    /// Queues the acknowledgement of `target` (see `calls::ack_target`).
+    pub fn queue_ack(&self, state: &State, target: calls::AckTarget) {
+        let ack = target.call(state.framework_id.as_ref());
+        self.queue_if_connected(state, call_type::ACKNOWLEDGE, |generation| {
+            Outgoing::Acknowledge {
+                body: ack.body,
+                task_key: ack.task_key,
+                generation,
+            }
+        });
     }
 
     /// Queues a call (not an acknowledgement) if subscribed; returns false if it was
