@@ -3,10 +3,13 @@
 //! Public Rust API; `src/ffi` is a thin layer over it. No FFI types here.
 //!
 //! Threading model: the driver owns a connection thread (detector + SUBSCRIBE stream +
-//! RecordIO decoding + watchdog), a sender thread (calls on their own keep-alive
-//! connection, in order) and one dispatcher thread that runs `Scheduler` callbacks one at
-//! a time. Driver methods validate their arguments, enqueue work and return at once. No
-//! library lock is held while a callback runs.
+//! RecordIO decoding; `connection.rs`), a monitor thread (heartbeat watchdog, leader
+//! changes; `monitor.rs`), a sender thread with its acknowledgement lanes (calls on their
+//! own keep-alive connections, in order; `sender.rs`) and one dispatcher thread that runs
+//! `Scheduler` callbacks one at a time, or none in poll mode (`dispatcher.rs`). They
+//! share `state.rs` and the callback gate (`gate.rs`). Driver methods validate their
+//! arguments, enqueue work and return at once. No library lock is held while a callback
+//! runs.
 
 mod calls;
 mod connection;
