@@ -469,11 +469,13 @@ fn main() {
         return;
     }
 
-    // BENCH_ONLY=updates: just the one-connection status-update run (for profiling).
+    // BENCH_ONLY=updates: just one status-update run (for profiling), on one connection
+    // or BENCH_ACK_CONNECTIONS.
     if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "updates") {
-        let run = updates_run(tasks_total, "1");
+        let connections = std::env::var("BENCH_ACK_CONNECTIONS").unwrap_or_else(|_| "1".into());
+        let run = updates_run(tasks_total, &connections);
         println!(
-            "{} updates delivered + acked per second (ack.connections=1, acked: {}); \
+            "{} updates delivered + acked per second (ack.connections={connections}, acked: {}); \
              CPU per update: driver {:.1} us, mesos-local {:.1} us; wall {:.1} us",
             (run.delivered as f64 / run.elapsed.as_secs_f64()).round(),
             run.acked,

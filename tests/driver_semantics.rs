@@ -715,10 +715,10 @@ fn dropping_the_last_handle_stops_with_failover() {
     let started = std::time::Instant::now();
     drop(clone);
     assert!(started.elapsed() < Duration::from_secs(3));
-    // The socket is closed when drop returns; the master notices on its own thread.
+    // The master's side notices the close a moment later.
     assert!(
-        master.wait_open_streams(0, Duration::from_secs(5)),
-        "the stream stayed open after the last handle was dropped"
+        master.wait_open_streams(0, Duration::from_secs(2)),
+        "the stream is still open after the last handle was dropped"
     );
     assert!(master
         .received_of_type(scheduler::call::Type::Teardown)

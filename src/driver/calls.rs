@@ -251,19 +251,48 @@ pub(crate) fn master_disconnected_status(task_id: &[u8], partition_aware: bool) 
     out
 }
 
-/// The ACKNOWLEDGE envelope for a TaskStatus, if it needs one (uuid and agent id set).
-pub(crate) fn acknowledge_call(framework_id: Option<&Bytes>, status: &[u8]) -> Option<Vec<u8>> {
+/// An ACKNOWLEDGE call, and which task it is for.
+pub(crate) struct Acknowledgement {
+    pub body: Vec<u8>,
+    /// A hash of the agent and task ids: equal for every acknowledgement of one task.
+    pub task_key: u64,
+}
+
+/// What the acknowledgement of a TaskStatus names.
+pub(crate) struct AckTarget {
+    acknowledge: call::Acknowledge,
+}
+
+/// The acknowledgement a TaskStatus needs, if any (uuid and agent id set).
+pub(crate) fn ack_target(status: &[u8]) -> Option<AckTarget> {
     let peeked: envelope::TaskStatusPeek = envelope::TaskStatusPeek::decode(status).ok()?;
     let uuid = peeked.uuid.filter(|uuid| !uuid.is_empty())?;
     let agent_id = peeked.agent_id?;
     let task_id = peeked.task_id.unwrap_or_default();
-    let mut envelope = new_call(call_type::ACKNOWLEDGE, framework_id);
-    envelope.acknowledge = Some(call::Acknowledge {
-        agent_id,
-        task_id,
-        uuid,
-    });
-    Some(envelope.encode_to_vec())
+    Some(AckTarget {
+        acknowledge: call::Acknowledge {
+            agent_id,
+            task_id,
+            uuid,
+        },
+    })
+}
+
+impl AckTarget {
+    /// The ACKNOWLEDGE call of this framework.
+    pub fn call(self, framework_id: Option<&Bytes>) -> Acknowledgement {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.acknowledge.agent_id.hash(&mut hasher);
+        self.acknowledge.task_id.hash(&mut hasher);
+        let task_key = hasher.finish();
+        let mut envelope = new_call(call_type::ACKNOWLEDGE, framework_id);
+        envelope.acknowledge = Some(self.acknowledge);
+        Acknowledgement {
+            body: envelope.encode_to_vec(),
+            task_key,
+        }
+    }
 }
 
 /// The name of the current OS user (as the classic driver fills FrameworkInfo.user).
@@ -413,7 +442,7 @@ mod tests {
         assert_eq!(typed.source, Some(SOURCE_MASTER));
         assert_eq!(typed.message.as_deref(), Some("Master disconnected"));
         assert!(typed.uuid.is_none());
-        assert!(acknowledge_call(None, &status).is_none());
+        assert!(ack_target(&status).is_none());
     }
 
     fn launch_task_id_values(operations: &[&[u8]]) -> Vec<String> {

@@ -3,14 +3,22 @@
 //! Public Rust API; `src/ffi` is a thin layer over it. No FFI types here.
 //!
 //! Threading model: the driver owns a connection thread (detector + SUBSCRIBE stream +
-//! RecordIO decoding + watchdog), a sender thread (calls on their own keep-alive
-//! connection, in order) and one dispatcher thread that runs `Scheduler` callbacks one at
-//! a time. Driver methods validate their arguments, enqueue work and return at once. No
-//! library lock is held while a callback runs.
+//! RecordIO decoding; `connection.rs`), a monitor thread (heartbeat watchdog, leader
+//! changes; `monitor.rs`), a sender thread with its acknowledgement lanes (calls on their
+//! own keep-alive connections, in order; `sender.rs`) and one dispatcher thread that runs
+//! `Scheduler` callbacks one at a time, or none in poll mode (`dispatcher.rs`). They
+//! share `state.rs` and the callback gate (`gate.rs`). Driver methods validate their
+//! arguments, enqueue work and return at once. No library lock is held while a callback
+//! runs.
 
 mod calls;
+mod connection;
+mod dispatcher;
+mod gate;
+mod monitor;
 mod options;
-mod runtime;
+mod sender;
+mod state;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -26,10 +34,10 @@ use crate::log::{Level, Logger};
 use crate::log_at;
 use crate::proto::{envelope, v1};
 use calls::{call_type, validate, validate_all};
-use options::Options;
 #[doc(hidden)]
-pub use runtime::PausePoint;
-use runtime::{Dispatch, Outgoing, Shared, State};
+pub use gate::PausePoint;
+use options::Options;
+use state::{Dispatch, Outgoing, Shared, State};
 
 /// Driver status; numbering identical to mesos.proto's `Status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -291,6 +299,7 @@ impl Driver {
             connected_at_abort: false,
             teardown_agent: None,
             callback_thread: None,
+            finish_waiters: 0,
             error_owed: false,
             poll_signal: None,
             poll_turn: None,
@@ -347,7 +356,8 @@ impl Driver {
     /// - `request.timeout_ms`: time limit of a call (default 75000).
     /// - `connect.timeout_ms`: TCP connect limit (default 10000).
     /// - `recordio.max_record_bytes`: largest event accepted (default 64 MiB).
-    /// - `ack.connections`: connections on which acknowledgements may overlap (default 4;
+    /// - `ack.connections`: connections on which acknowledgements of different tasks may
+    ///   overlap (default 4; a task's acknowledgements leave in order on one of them;
     ///   other calls still wait for the acknowledgements made before them; 1 sends every
     ///   call on one connection, one at a time; see benches/throughput.rs).
     /// - `log.level`: off/error/warn/info/debug/trace (default off; env MESOS_SCHED_LOG).
@@ -369,7 +379,7 @@ impl Driver {
             if !state.options.poll_mode {
                 state.poll_signal = None;
             } else if state.poll_signal.is_none() {
-                match runtime::PollSignal::new() {
+                match dispatcher::PollSignal::new() {
                     Ok(signal) => state.poll_signal = Some(signal),
                     Err(e) => {
                         state.options.poll_mode = false;
@@ -403,7 +413,7 @@ impl Driver {
         state.suppressed_roles = state.options.suppressed_roles.iter().cloned().collect();
         let (dispatch_tx, dispatch_rx) = mpsc::channel();
         let (send_tx, send_rx) = mpsc::channel();
-        state.dispatch_tx = Some(runtime::DispatchSender {
+        state.dispatch_tx = Some(dispatcher::DispatchSender {
             tx: dispatch_tx,
             signal: state.poll_signal.clone(),
         });
@@ -428,22 +438,22 @@ impl Driver {
                 .name("mesos-sched-dispatch".to_string())
                 .spawn({
                     let shared = shared.clone();
-                    move || runtime::dispatcher_main(shared, dispatch_rx)
+                    move || dispatcher::dispatcher_main(shared, dispatch_rx)
                 })
         });
         let dispatcher_failed = dispatcher.as_ref().is_some_and(|spawned| spawned.is_err());
         let spawned = [
-            runtime::spawn_worker("mesos-sched-send", {
+            state::spawn_worker("mesos-sched-send", {
                 let shared = shared.clone();
-                move || runtime::sender_main(shared, send_rx, transport)
+                move || sender::sender_main(shared, send_rx, transport)
             }),
-            runtime::spawn_worker("mesos-sched-conn", {
+            state::spawn_worker("mesos-sched-conn", {
                 let shared = shared.clone();
-                move || runtime::connection_main(shared)
+                move || connection::connection_main(shared)
             }),
-            runtime::spawn_worker("mesos-sched-monitor", {
+            state::spawn_worker("mesos-sched-monitor", {
                 let shared = shared.clone();
-                move || runtime::monitor_main(shared)
+                move || monitor::monitor_main(shared)
             }),
         ];
         let mut failure = None;
@@ -553,7 +563,7 @@ impl Driver {
             if let Some(status) = self.shared.finished_status() {
                 return Ok(status);
             }
-            runtime::poll(&self.shared, Some(JOIN_POLL_SLICE));
+            dispatcher::poll(&self.shared, Some(JOIN_POLL_SLICE));
         }
     }
 
@@ -577,7 +587,7 @@ impl Driver {
                 "poll() needs the option dispatch=poll".to_string(),
             ));
         }
-        Ok(runtime::poll(&self.shared, timeout))
+        Ok(dispatcher::poll(&self.shared, timeout))
     }
 
     /// Poll mode: a descriptor readable while callbacks are pending (for epoll/select),

@@ -20,10 +20,10 @@ pub(crate) struct Options {
     pub connect_timeout: Duration,
     pub max_record_bytes: u64,
     pub log_level: Level,
-    /// Connections on which acknowledgements may overlap (default 4). Acknowledgements
-    /// commute: each names its task and update, and the master sends a task's next update
-    /// only after the previous one is acknowledged; every other call still waits for the
-    /// acknowledgements made before it. 1 = every call on one connection, one at a time.
+    /// Connections on which acknowledgements of different tasks may overlap (default 4);
+    /// those of one task always share a connection and leave in order. Every other call
+    /// still waits for the acknowledgements made before it. 1 = every call on one
+    /// connection, one at a time.
     pub ack_lanes: usize,
     /// `dispatch=poll`: callbacks run on the threads that call `poll` (and join/run),
     /// never on a library thread.

@@ -68,6 +68,10 @@ struct State {
     streams: Vec<Stream>,
     stalled: bool,
     next_stream: u64,
+    /// How long every call (not SUBSCRIBE) waits before its answer.
+    call_delay: Duration,
+    calls_in_flight: usize,
+    max_calls_in_flight: usize,
 }
 
 pub struct FakeMaster {
@@ -124,6 +128,16 @@ impl FakeMaster {
 
     pub fn script_calls(&self, answers: impl IntoIterator<Item = Answer>) {
         self.inner.0.lock().call_answers.extend(answers);
+    }
+
+    /// Every later call (not SUBSCRIBE) is answered only after `delay` (a slow master).
+    pub fn set_call_delay(&self, delay: Duration) {
+        self.inner.0.lock().call_delay = delay;
+    }
+
+    /// The most calls the master was answering at the same time.
+    pub fn max_calls_in_flight(&self) -> usize {
+        self.inner.0.lock().max_calls_in_flight
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -382,14 +396,21 @@ fn serve(inner: Arc<(Mutex<State>, Condvar)>, socket: TcpStream, heartbeat_inter
             inner.1.notify_all();
         }
         if !is_subscribe {
-            let answer = inner.0.lock().call_answers.pop_front();
+            let (answer, delay) = {
+                let mut state = inner.0.lock();
+                state.calls_in_flight += 1;
+                state.max_calls_in_flight = state.max_calls_in_flight.max(state.calls_in_flight);
+                (state.call_answers.pop_front(), state.call_delay)
+            };
             let answer = answer.unwrap_or_else(|| Answer::status(202, ""));
             if answer.status == 0 {
                 let mut sink = [0u8; 64];
                 while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
                 return;
             }
+            std::thread::sleep(delay);
             respond(&mut writer, &answer);
+            inner.0.lock().calls_in_flight -= 1;
             continue;
         }
         let answer = inner.0.lock().subscribe_answers.pop_front();
