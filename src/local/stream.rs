@@ -29,6 +29,44 @@ impl Encoding {
     }
 }
 
+/// How a stream writes events to its socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Framing {
+    /// Events queued behind one another go out in one write (up to 256 events or the
+    /// 8 KiB buffer): fewest syscalls.
+    #[default]
+    Batched,
+    /// Every event is written and flushed on its own, as a real master does (its
+    /// readers see about one to a few events per read).
+    PerEvent,
+}
+
+impl Framing {
+    pub fn parse(text: &str) -> Option<Framing> {
+        match text {
+            "batched" => Some(Framing::Batched),
+            "per-event" => Some(Framing::PerEvent),
+            _ => None,
+        }
+    }
+}
+
+/// Counts the writes reaching a stream's socket (each one a send(2) on plain TCP).
+pub struct CountingWriter {
+    pub inner: Box<dyn Write + Send>,
+    pub writes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Write for CountingWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.inner.write(data)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 pub enum StreamCmd {
     Event(Box<Event>),
     /// A serialized Event (converted to JSON for JSON streams).
@@ -255,6 +293,7 @@ pub struct StreamWriter {
     pub stream_id: String,
     pub heartbeat: Duration,
     pub faults: Arc<StreamFaults>,
+    pub framing: Framing,
 }
 
 /// Why a stream ended.
@@ -390,8 +429,8 @@ impl StreamWriter {
         }
     }
 
-    /// Handles `cmd` and the events queued behind it; consecutive events go out with one
-    /// flush (fewer syscalls and segments when updates come fast).
+    /// Handles `cmd` and, when batching, the events queued behind it: consecutive events
+    /// go out with one flush (fewer syscalls and segments when updates come fast).
     fn handle_queued(
         &mut self,
         cmd: StreamCmd,
@@ -403,7 +442,8 @@ impl StreamWriter {
         let mut handled = 0;
         let mut result = Ok(None);
         while let Some(cmd) = next.take() {
-            let more = if handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
+            let batching = self.framing == Framing::Batched;
+            let more = if batching && handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
                 rx.try_recv().ok()
             } else {
                 None
