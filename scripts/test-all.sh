@@ -39,6 +39,7 @@ step "C example framework against local" bash scripts/run-example.sh
 step "install (cmake --install; pkg-config, CMake and pip consumers)" bash scripts/install-test.sh
 step "python binding" bash bindings/python/run_tests.sh
 step "pymesos (PyPI) against mesos-local" bash tests/pymesos/run.sh
+step "side-by-side benchmark smoke run (every client works; no timing)" bash benches/side_by_side.sh --smoke
 step "haskell binding" bash bindings/haskell/run_tests.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30
 

@@ -118,11 +118,11 @@ fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
     }
 }
 
-fn scheduler(cluster: &Arc<Cluster>, index: usize, request: Request) {
+fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
     // Every POST body is recorded (`received_calls`), whatever the answer (bodies
     // beyond `MAX_BODY_BYTES` were answered 413 by the HTTP layer).
     let body = if request.method() == "POST" {
-        let body = request.body().to_vec();
+        let body = request.take_body();
         let content_type = header_value(&request, "Content-Type").unwrap_or("");
         cluster.record_call(content_type, &body);
         body
