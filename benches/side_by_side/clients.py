@@ -195,36 +195,35 @@ class Raw:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"mesos-stream-id":
                 self.stream_id = value.strip().decode()
-        self.chunk_left = 0
         self.body = b""
 
     def events(self):
-        """Events from what the stream has now (blocks for at least one read)."""
+        """Events from what the stream has now (blocks for at least one read). Parses by
+        offsets and trims each buffer once per read (no copy per record)."""
         self.buffer += self.stream.recv(262144)
-        # De-chunk.
-        while True:
-            if self.chunk_left == 0:
-                end = self.buffer.find(b"\r\n")
-                if end < 0:
-                    break
-                size = int(self.buffer[:end], 16)
-                if len(self.buffer) < end + 2 + size + 2:
-                    break
-                self.body += self.buffer[end + 2:end + 2 + size]
-                self.buffer = self.buffer[end + 2 + size + 2:]
-            else:
-                break
-        # RecordIO.
-        out = []
-        while True:
-            end = self.body.find(b"\n")
+        buffer, at = self.buffer, 0
+        pieces = [self.body]
+        while True:  # De-chunk.
+            end = buffer.find(b"\r\n", at)
             if end < 0:
                 break
-            size = int(self.body[:end])
-            if len(self.body) < end + 1 + size:
+            size = int(buffer[at:end], 16)
+            if len(buffer) < end + 2 + size + 2:
                 break
-            out.append(json.loads(self.body[end + 1:end + 1 + size]))
-            self.body = self.body[end + 1 + size:]
+            pieces.append(buffer[end + 2:end + 2 + size])
+            at = end + 2 + size + 2
+        self.buffer = buffer[at:]
+        body, at, out = b"".join(pieces), 0, []
+        while True:  # RecordIO.
+            end = body.find(b"\n", at)
+            if end < 0:
+                break
+            size = int(body[at:end])
+            if len(body) < end + 1 + size:
+                break
+            out.append(json.loads(body[end + 1:end + 1 + size]))
+            at = end + 1 + size
+        self.body = body[at:]
         return out
 
     def call(self, call_body):
