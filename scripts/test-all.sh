@@ -41,6 +41,8 @@ step "python binding" bash bindings/python/run_tests.sh
 # As a background job of a non-interactive shell: the Ctrl-C tests set the disposition they need.
 step "python Ctrl-C tests with SIGINT ignored" bash -c \
   'trap "" INT; PROTOBUF_RUNTIMES=newest bash bindings/python/run_tests.sh -k "ctrl_c or keyboard_interrupt"'
+step "pymesos (PyPI) against mesos-local" bash tests/pymesos/run.sh
+step "side-by-side benchmark smoke run (every client works; no timing)" bash benches/side_by_side.sh --smoke
 step "haskell binding" bash bindings/haskell/run_tests.sh
 step "sanitizers (ThreadSanitizer, AddressSanitizer)" bash scripts/sanitize.sh
 step "fuzz (30 s per target)" bash scripts/fuzz.sh 30

@@ -63,12 +63,19 @@ fn help_documents_every_flag() {
         "--log-level",
         "--admin",
         "--status-update-retry",
+        "--framing",
     ] {
         assert!(help.contains(flag), "{flag} documented");
     }
     let bad = Command::new(BIN).arg("--bogus").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown flag"));
+    let bad = Command::new(BIN)
+        .args(["--framing", "chunky", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'batched' or 'per-event'"));
     let bad = Command::new(BIN)
         .args(["--resources", "cpus:x", "--port", "0"])
         .output()

@@ -1,7 +1,7 @@
 //! `mesos-local`: a local Mesos cluster (masters + agents) on a port.
 //! See `mesos-local --help` and docs/mesos-local.md.
 
-use mesos_sched::local::LocalConfig;
+use mesos_sched::local::{Framing, LocalConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +38,9 @@ FLAGS (FLAG VALUE and FLAG=VALUE both work):
     --zk URL                    Register the masters in ZooKeeper (zk://host:port/path).
     --log-level LEVEL           off, error, warn, info or debug (default info; the
                                 environment variable MESOS_LOCAL_LOG also works).
+    --framing MODE              How event streams are written: batched (default: events
+                                queued together go out in one write) or per-event (each
+                                event written and flushed on its own, as a real master).
     --admin                     Serve the fault-injection endpoint POST /admin/faults/...
                                 (see docs/mesos-local.md).
     -h, --help                  Print this help.
@@ -71,6 +74,8 @@ fn parse_num<T: std::str::FromStr>(flag: &str, value: &str) -> T {
 fn main() {
     let mut config = LocalConfig {
         port: 5050,
+        // Nobody can read recorded calls out of the binary: keep none.
+        record_calls: false,
         ..LocalConfig::default()
     };
     let mut log_level = Some("info".to_string());
@@ -137,6 +142,14 @@ fn main() {
             "--zk" => config.zk = Some(value("--zk")),
             "--log-level" => log_level = Some(value("--log-level")),
             "--admin" => config.admin = true,
+            "--framing" => {
+                let v = value("--framing");
+                config.framing = Framing::parse(&v).unwrap_or_else(|| {
+                    fail(&format!(
+                        "--framing: expecting 'batched' or 'per-event', got '{v}'"
+                    ))
+                });
+            }
             other => fail(&format!("unknown flag '{other}'")),
         }
     }

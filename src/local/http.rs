@@ -135,8 +135,9 @@ impl Request {
     pub fn remote_addr(&self) -> SocketAddr {
         self.remote_addr
     }
-    pub fn body(&self) -> &[u8] {
-        &self.body
+    /// Takes the body out of the request (no copy).
+    pub fn take_body(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.body)
     }
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -169,19 +170,24 @@ impl Request {
 }
 
 fn write_response(out: &mut dyn Write, response: &Response, close: bool) -> std::io::Result<()> {
-    let mut head = format!(
+    use std::fmt::Write as _;
+    // One buffer, one write: head and body leave in a single send(2).
+    let mut head = String::with_capacity(160);
+    let _ = write!(
+        head,
         "HTTP/1.1 {} {}\r\n",
         response.status,
         reason(response.status)
     );
     for (name, value) in &response.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(head, "{name}: {value}\r\n");
     }
-    head.push_str(&format!(
-        "Date: {}\r\n",
-        http_date(std::time::SystemTime::now())
-    ));
-    head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    let _ = write!(
+        head,
+        "Date: {}\r\nContent-Length: {}\r\n",
+        current_http_date(),
+        response.body.len()
+    );
     if close {
         head.push_str("Connection: close\r\n");
     }
@@ -190,6 +196,24 @@ fn write_response(out: &mut dyn Write, response: &Response, close: bool) -> std:
     bytes.extend_from_slice(&response.body);
     out.write_all(&bytes)?;
     out.flush()
+}
+
+/// `http_date` of now, formatted once a second per thread.
+fn current_http_date() -> String {
+    thread_local! {
+        static CACHED: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = std::time::SystemTime::now();
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHED.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached.0 != secs {
+            *cached = (secs, http_date(now));
+        }
+        cached.1.clone()
+    })
 }
 
 /// IMF-fixdate (RFC 9110 section 5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

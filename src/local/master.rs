@@ -6,7 +6,7 @@
 //! socket: events go onto per-stream channels (see `stream.rs`).
 
 use super::resources::Resources;
-use super::stream::{StreamCmd, StreamFaults, StreamHandle};
+use super::stream::{Framing, StreamCmd, StreamFaults, StreamHandle};
 use super::util::{self, log_debug, log_info, log_warn};
 use crate::proto::scheduler::{call, event, Call, Event};
 use crate::proto::v1::{
@@ -24,7 +24,11 @@ use std::time::{Duration, Instant};
 pub const VERSION: &str = "1.12.0";
 const MAX_COMPLETED_TASKS: usize = 1000;
 const MAX_COMPLETED_FRAMEWORKS: usize = 100;
-pub const MAX_RECORDED_CALLS: usize = 200_000;
+/// Most bytes of call bodies kept for `received_calls` (later calls are not kept).
+pub const MAX_RECORDED_CALL_BYTES: usize = 32 * 1024 * 1024;
+/// Ids of removed frameworks remembered (to refuse their resubscription), oldest
+/// forgotten first; upstream remembers fewer (`--max_completed_frameworks`, 50).
+const MAX_REMOVED_FRAMEWORK_IDS: usize = 1000;
 /// Upstream's status update retry cap.
 const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(600);
 /// Delay before re-offering resources declined with a zero filter (upstream's batch
@@ -157,6 +161,8 @@ pub struct State {
     /// Frameworks in subscription order (for /state and allocation order).
     pub framework_order: Vec<String>,
     pub removed_frameworks: HashSet<String>,
+    /// `removed_frameworks` in removal order, to forget the oldest.
+    pub removed_order: VecDeque<String>,
     pub completed_frameworks: VecDeque<serde_json::Value>,
     pub agents: Vec<Agent>,
     pub removed_agents: HashSet<String>,
@@ -262,6 +268,38 @@ impl Timers {
     pub fn notify(&self) {
         self.wake.notify_all();
     }
+    /// Drops the timers of a removed framework (a week-long failover timeout must not
+    /// keep its entry, nor its updates' retries, for a week).
+    fn forget_framework(&self, id: &str) {
+        self.forget(|action| action.framework() == Some(id));
+    }
+    /// Drops the timers whose action matches.
+    fn forget(&self, matches: impl Fn(&TimerAction) -> bool) {
+        self.heap
+            .lock()
+            .retain(|Reverse(entry)| !matches(&entry.action));
+    }
+    pub fn len(&self) -> usize {
+        self.heap.lock().len()
+    }
+}
+
+impl TimerAction {
+    fn framework(&self) -> Option<&str> {
+        match self {
+            TimerAction::RetryUpdate { framework, .. }
+            | TimerAction::FailoverTimeout { framework, .. }
+            | TimerAction::SimulatedEnd { framework, .. } => Some(framework),
+            TimerAction::KillEscalate { .. } | TimerAction::Allocate => None,
+        }
+    }
+}
+
+/// Bodies of received calls kept for tests, bounded in bytes.
+#[derive(Default)]
+pub struct RecordedCalls {
+    pub calls: Vec<(String, Vec<u8>)>,
+    pub bytes: usize,
 }
 
 /// Call-level faults (time windows).
@@ -286,11 +324,15 @@ pub struct Cluster {
     pub call_faults: CallFaults,
     pub masters: Vec<MasterSlot>,
     pub leader: Mutex<Option<usize>>,
-    pub received: Mutex<Vec<(String, Vec<u8>)>>,
+    /// None when calls are not recorded (`LocalConfig::record_calls`).
+    pub received: Option<Mutex<RecordedCalls>>,
     pub shutting_down: AtomicBool,
     pub tls: bool,
     pub authenticate: Option<(String, String)>,
     pub admin: bool,
+    pub framing: Framing,
+    /// Writes to subscription streams' sockets so far (see `Framing`).
+    pub stream_writes: Arc<AtomicU64>,
     /// Stops a master the way ZooKeeper sees a crash (admin `stop_master`); installed
     /// by `zk::ZkLocalCluster` (None without --zk: nothing would elect a new leader).
     pub stop_master_hook: Mutex<Option<StopMasterHook>>,
@@ -384,6 +426,8 @@ impl Cluster {
         tls: bool,
         authenticate: Option<(String, String)>,
         admin: bool,
+        record_calls: bool,
+        framing: Framing,
     ) -> Arc<Cluster> {
         let mut state = State::default();
         let master_id = masters[0].id.clone();
@@ -404,11 +448,13 @@ impl Cluster {
             call_faults: CallFaults::default(),
             masters,
             leader: Mutex::new(Some(0)),
-            received: Mutex::new(Vec::new()),
+            received: record_calls.then(Default::default),
             shutting_down: AtomicBool::new(false),
             tls,
             authenticate,
             admin,
+            framing,
+            stream_writes: Default::default(),
             stop_master_hook: Mutex::new(None),
             me: me.clone(),
         })
@@ -580,6 +626,11 @@ impl Cluster {
             fw.stream = Some(stream);
             fw.epoch += 1;
             fw.recovered = false;
+            // Its failover timeout no longer applies (a framework reconnecting often
+            // under a long timeout must not pile them up).
+            self.timers.forget(|action| {
+                matches!(action, TimerAction::FailoverTimeout { framework, .. } if *framework == id)
+            });
             // Resend what is in flight: the agents' retries would do it later anyway.
             for task in fw.tasks.values() {
                 if let Some(head) = task.pending.front() {
@@ -678,7 +729,14 @@ impl Cluster {
         };
         log_info!("removing framework {id}");
         st.framework_order.retain(|f| f != id);
+        self.timers.forget_framework(id);
         st.removed_frameworks.insert(id.to_string());
+        st.removed_order.push_back(id.to_string());
+        if st.removed_order.len() > MAX_REMOVED_FRAMEWORK_IDS {
+            if let Some(oldest) = st.removed_order.pop_front() {
+                st.removed_frameworks.remove(&oldest);
+            }
+        }
         for offer in fw.offers.drain().collect::<Vec<_>>() {
             if let Some(o) = st.offers.remove(&offer) {
                 if let Some(agent) = st.agents.iter_mut().find(|a| a.id == o.agent_id) {
@@ -1980,9 +2038,16 @@ impl Cluster {
     }
 
     pub fn record_call(&self, content_type: &str, body: &[u8]) {
-        let mut calls = self.received.lock();
-        if calls.len() < MAX_RECORDED_CALLS {
-            calls.push((content_type.to_string(), body.to_vec()));
+        let Some(received) = &self.received else {
+            return;
+        };
+        let mut recorded = received.lock();
+        let size = content_type.len() + body.len();
+        if recorded.bytes + size <= MAX_RECORDED_CALL_BYTES {
+            recorded.bytes += size;
+            recorded
+                .calls
+                .push((content_type.to_string(), body.to_vec()));
         }
     }
 

@@ -20,8 +20,9 @@ mod server;
 mod stream;
 mod util;
 
-pub use master::{DURATION_LABEL, EXIT_CODE_LABEL, MAX_RECORDED_CALLS, VERSION};
+pub use master::{DURATION_LABEL, EXIT_CODE_LABEL, MAX_RECORDED_CALL_BYTES, VERSION};
 pub use resources::Resources;
+pub use stream::Framing;
 
 use master::{Cluster, MasterSlot, Settings};
 use parking_lot::Mutex;
@@ -65,6 +66,11 @@ pub struct LocalConfig {
     pub status_update_retry: Duration,
     /// Serve the fault-injection endpoint POST /admin/faults/... (the binary's --admin).
     pub admin: bool,
+    /// Keep the bodies of received calls for `received_calls` (default true in-process;
+    /// the binary keeps none). At most `MAX_RECORDED_CALL_BYTES` are kept.
+    pub record_calls: bool,
+    /// How subscription streams write events (default `Framing::Batched`).
+    pub framing: Framing,
 }
 
 impl Default for LocalConfig {
@@ -84,8 +90,25 @@ impl Default for LocalConfig {
             tls: None,
             status_update_retry: Duration::from_secs(10),
             admin: false,
+            record_calls: true,
+            framing: Framing::Batched,
         }
     }
+}
+
+/// Counts of what a cluster keeps (see `LocalCluster::kept_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptState {
+    pub frameworks: usize,
+    /// Tasks of current frameworks (terminal ones leave once their update is acknowledged).
+    pub tasks: usize,
+    pub removed_framework_ids: usize,
+    pub completed_frameworks: usize,
+    pub completed_tasks: usize,
+    pub offers: usize,
+    /// Pending timers (update retries, failover timeouts, simulated task ends).
+    pub timers: usize,
+    pub recorded_call_bytes: usize,
 }
 
 /// A running cluster. Dropping it shuts it down (kills tasks, closes streams).
@@ -205,6 +228,8 @@ impl LocalCluster {
             config.tls.is_some(),
             config.authenticate.clone(),
             config.admin,
+            config.record_calls,
+            config.framing,
         );
         let mut servers = Vec::new();
         let mut threads = Vec::new();
@@ -276,10 +301,40 @@ impl LocalCluster {
             .collect()
     }
 
-    /// Raw bodies (and Content-Type) of every call the masters received, oldest first
-    /// (the first `MAX_RECORDED_CALLS`).
+    /// Raw bodies (and Content-Type) of the calls the masters received, oldest first:
+    /// those that fit in `MAX_RECORDED_CALL_BYTES`; none unless `record_calls`.
     pub fn received_calls(&self) -> Vec<(String, Vec<u8>)> {
-        self.cluster.received.lock().clone()
+        match &self.cluster.received {
+            Some(received) => received.lock().calls.clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// What the cluster keeps in memory, counted (for soak tests: it must not grow
+    /// over framework lifetimes).
+    pub fn kept_state(&self) -> KeptState {
+        let recorded_call_bytes = self
+            .cluster
+            .received
+            .as_ref()
+            .map_or(0, |received| received.lock().bytes);
+        let st = self.cluster.state.lock();
+        KeptState {
+            frameworks: st.frameworks.len(),
+            tasks: st.frameworks.values().map(|fw| fw.tasks.len()).sum(),
+            removed_framework_ids: st.removed_frameworks.len(),
+            completed_frameworks: st.completed_frameworks.len(),
+            completed_tasks: st.completed_tasks.len(),
+            offers: st.offers.len(),
+            timers: self.cluster.timers.len(),
+            recorded_call_bytes,
+        }
+    }
+
+    /// Writes made to subscription streams' sockets so far (each a send(2) on plain
+    /// TCP): shows the stream framing (`LocalConfig::framing`).
+    pub fn stream_writes(&self) -> u64 {
+        self.cluster.stream_writes.load(Ordering::Relaxed)
     }
 
     /// The `/state` document.

@@ -118,11 +118,11 @@ fn handle(cluster: &Arc<Cluster>, index: usize, request: Request) {
     }
 }
 
-fn scheduler(cluster: &Arc<Cluster>, index: usize, request: Request) {
+fn scheduler(cluster: &Arc<Cluster>, index: usize, mut request: Request) {
     // Every POST body is recorded (`received_calls`), whatever the answer (bodies
     // beyond `MAX_BODY_BYTES` were answered 413 by the HTTP layer).
     let body = if request.method() == "POST" {
-        let body = request.body().to_vec();
+        let body = request.take_body();
         let content_type = header_value(&request, "Content-Type").unwrap_or("");
         cluster.record_call(content_type, &body);
         body
@@ -395,10 +395,12 @@ fn start_stream(
         stream::set_send_timeout(socket, STREAM_SEND_TIMEOUT);
     }
     // Buffered: a stream writes a record in pieces, then flushes once.
-    let writer: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::with_capacity(
-        8192,
-        request.into_writer(),
-    ));
+    let socket_writer = stream::CountingWriter {
+        inner: request.into_writer(),
+        writes: cluster.stream_writes.clone(),
+    };
+    let writer: Box<dyn std::io::Write + Send> =
+        Box::new(std::io::BufWriter::with_capacity(8192, socket_writer));
     let stream_id = util::new_uuid();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = StreamHandle::new(stream_id.clone(), encoding, index, tx);
@@ -410,6 +412,7 @@ fn start_stream(
         stream_id: stream_id.clone(),
         heartbeat: cluster.settings.heartbeat,
         faults: cluster.stream_faults.clone(),
+        framing: cluster.framing,
     };
     // This worker becomes the stream's writer for the stream's lifetime.
     let end = stream_writer.run(rx);

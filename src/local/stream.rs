@@ -29,6 +29,44 @@ impl Encoding {
     }
 }
 
+/// How a stream writes events to its socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Framing {
+    /// Events queued behind one another go out in one write (up to 256 events or the
+    /// 8 KiB buffer): fewest syscalls.
+    #[default]
+    Batched,
+    /// Every event is written and flushed on its own, as a real master does (its
+    /// readers see about one to a few events per read).
+    PerEvent,
+}
+
+impl Framing {
+    pub fn parse(text: &str) -> Option<Framing> {
+        match text {
+            "batched" => Some(Framing::Batched),
+            "per-event" => Some(Framing::PerEvent),
+            _ => None,
+        }
+    }
+}
+
+/// Counts the writes reaching a stream's socket (each one a send(2) on plain TCP).
+pub struct CountingWriter {
+    pub inner: Box<dyn Write + Send>,
+    pub writes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Write for CountingWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.inner.write(data)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 pub enum StreamCmd {
     Event(Box<Event>),
     /// A serialized Event (converted to JSON for JSON streams).
@@ -194,6 +232,9 @@ pub fn set_send_timeout(socket: &OwnedFd, timeout: std::time::Duration) {
     }
 }
 
+/// How often a busy stream looks for its client having hung up.
+const PEER_CHECK: Duration = Duration::from_millis(100);
+
 /// True when the peer has hung up (FIN or error) on `fd`.
 fn peer_gone(fd: i32) -> bool {
     let mut pfd = libc::pollfd {
@@ -255,6 +296,7 @@ pub struct StreamWriter {
     pub stream_id: String,
     pub heartbeat: Duration,
     pub faults: Arc<StreamFaults>,
+    pub framing: Framing,
 }
 
 /// Why a stream ended.
@@ -313,16 +355,20 @@ impl StreamWriter {
     }
 
     fn record(&self, event_bytes: &[u8]) -> Vec<u8> {
+        let json;
         let payload = match self.encoding {
-            Encoding::Protobuf => event_bytes.to_vec(),
+            Encoding::Protobuf => event_bytes,
             Encoding::Json => match protojson::protobuf_to_json(protojson::EVENT, event_bytes) {
-                Ok(json) => serde_json::to_vec(&json).unwrap_or_default(),
+                Ok(value) => {
+                    json = serde_json::to_vec(&value).unwrap_or_default();
+                    &json
+                }
                 // Not a decodable Event: send the bytes as they are (tests of bad input).
-                Err(_) => event_bytes.to_vec(),
+                Err(_) => event_bytes,
             },
         };
         let mut out = Vec::with_capacity(payload.len() + 12);
-        crate::recordio::encode(&payload, &mut out);
+        crate::recordio::encode(payload, &mut out);
         out
     }
 
@@ -354,15 +400,22 @@ impl StreamWriter {
             return StreamEnd::Client;
         }
         let mut next_heartbeat = Instant::now() + self.heartbeat;
+        // A hang-up is looked for when idle or every PEER_CHECK, not after every event
+        // (a poll(2) per wake-up; writes to a gone client fail anyway).
+        let mut next_peer_check = Instant::now() + PEER_CHECK;
         loop {
             let now = Instant::now();
             let wait = next_heartbeat
                 .saturating_duration_since(now)
                 .min(Duration::from_millis(100));
             let stalled = self.faults.stalled.load(Ordering::Relaxed);
+            let mut idle = false;
             let result = match rx.recv_timeout(wait) {
                 Ok(cmd) => self.handle_queued(cmd, &rx, stalled),
-                Err(RecvTimeoutError::Timeout) => Ok(None),
+                Err(RecvTimeoutError::Timeout) => {
+                    idle = true;
+                    Ok(None)
+                }
                 Err(RecvTimeoutError::Disconnected) => {
                     self.terminate();
                     return StreamEnd::Master;
@@ -373,12 +426,16 @@ impl StreamWriter {
                 Ok(None) => {}
                 Err(_) => return StreamEnd::Client,
             }
-            if let Some(socket) = &self.socket {
-                if peer_gone(socket.as_raw_fd()) {
-                    return StreamEnd::Client;
+            let now = Instant::now();
+            if idle || now >= next_peer_check {
+                next_peer_check = now + PEER_CHECK;
+                if let Some(socket) = &self.socket {
+                    if peer_gone(socket.as_raw_fd()) {
+                        return StreamEnd::Client;
+                    }
                 }
             }
-            if Instant::now() >= next_heartbeat {
+            if now >= next_heartbeat {
                 next_heartbeat = Instant::now() + self.heartbeat;
                 if !self.faults.stalled.load(Ordering::Relaxed) {
                     let record = self.event_record(&heartbeat_event());
@@ -390,8 +447,8 @@ impl StreamWriter {
         }
     }
 
-    /// Handles `cmd` and the events queued behind it; consecutive events go out with one
-    /// flush (fewer syscalls and segments when updates come fast).
+    /// Handles `cmd` and, when batching, the events queued behind it: consecutive events
+    /// go out with one flush (fewer syscalls and segments when updates come fast).
     fn handle_queued(
         &mut self,
         cmd: StreamCmd,
@@ -403,7 +460,8 @@ impl StreamWriter {
         let mut handled = 0;
         let mut result = Ok(None);
         while let Some(cmd) = next.take() {
-            let more = if handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
+            let batching = self.framing == Framing::Batched;
+            let more = if batching && handled < MAX_BATCH && matches!(cmd, StreamCmd::Event(_)) {
                 rx.try_recv().ok()
             } else {
                 None
