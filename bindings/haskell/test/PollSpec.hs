@@ -6,7 +6,7 @@
 -- the library's dispatcher thread. Against @mesos-local --simulate@.
 module PollSpec (spec) where
 
-import           Control.Concurrent     (yield)
+import           Control.Concurrent     (forkIO, killThread, yield)
 import           Control.Concurrent.STM
 import           Control.Exception      (SomeException, throwIO, try)
 import           Control.Monad          (forM_, unless, void, when)
@@ -142,6 +142,22 @@ spec = do
       names `shouldSatisfy` (not . null)
       filter ("mesos-sched" `isPrefixOf`) names `shouldBe` []
 
+  it "killing the thread in run leaves the callbacks served; stop and await still work" $
+    withMesosLocal [] $ \master -> do
+      offers <- newTVarIO 0
+      let waitForOffers atLeast = do
+            got <- timeout (20 * 1000000) $ atomically (readTVar offers >>= \n -> unless (n >= atLeast) retry)
+            when (got == Nothing) $ throwIO (userError ("fewer than " ++ show atLeast ++ " offers"))
+      withSchedulerDriver (Decliner offers) (frameworkInfo "" "haskell-poll-kill") (BC.pack master) Nothing $ \driver -> do
+        runner <- forkIO (void (run driver))
+        waitForOffers 1
+        killThread runner
+        seen <- readTVarIO offers
+        -- Declined with refuse 0: offered again, served without any thread in run or await.
+        waitForOffers (seen + 2)
+        stop driver False `shouldReturn` Stopped
+        timeout (10 * 1000000) (await driver) `shouldReturn` Just Stopped
+
 -- | Stops the driver from its registered callback.
 newtype Stopper = Stopper (IORef [String])
 
@@ -150,3 +166,11 @@ instance ToScheduler Stopper where
     name <- takeWhile (/= '\n') . BC.unpack <$> BC.readFile "/proc/thread-self/comm"
     modifyIORef ref (name :)
     void (stop driver False)
+
+-- | Counts offers and declines them for 0 s (so they come again).
+newtype Decliner = Decliner (TVar Int)
+
+instance ToScheduler Decliner where
+  resourceOffers (Decliner count) driver offers = do
+    forM_ offers $ \o -> declineOffer driver (offerId' o) (Filters (Just 0))
+    atomically (modifyTVar' count (+ length offers))
