@@ -6,6 +6,7 @@ import qualified CallbackSpec
 import qualified CompatSpec
 import qualified EndToEndSpec
 import qualified InteropSpec
+import qualified PollSpec
 import qualified ShutdownSpec
 import           Test.Hspec
 import qualified TypesSpec
@@ -20,3 +21,4 @@ main = hspec $ do
   CallbackSpec.spec
   describe "end to end (mesos-local)" EndToEndSpec.spec
   describe "shutdown" ShutdownSpec.spec
+  describe "callbacks on the binding's thread (poll mode)" PollSpec.spec

@@ -36,6 +36,8 @@ module System.Mesos.Internal.FFI
   , c_driver_abort
   , c_driver_join
   , c_driver_run
+  , c_driver_poll
+  , c_driver_event_fd
   , c_driver_request_resources
   , c_driver_launch_tasks
   , c_driver_kill_task
@@ -55,7 +57,7 @@ module System.Mesos.Internal.FFI
 import           Data.Int         (Int32)
 import           Data.Word        (Word8)
 import           Foreign.C.String (CString)
-import           Foreign.C.Types  (CBool (..), CChar, CSize (..))
+import           Foreign.C.Types  (CBool (..), CChar, CInt (..), CSize (..))
 import           Foreign.Ptr      (FunPtr, Ptr, castFunPtrToPtr, nullFunPtr)
 import           Foreign.Storable (pokeByteOff, sizeOf)
 
@@ -144,6 +146,13 @@ foreign import ccall safe "mesos_sched_driver_abort" c_driver_abort :: DriverPtr
 foreign import ccall safe "mesos_sched_driver_join" c_driver_join :: DriverPtr -> IO Int32
 -- | @mesos_sched_driver_run@
 foreign import ccall safe "mesos_sched_driver_run" c_driver_run :: DriverPtr -> IO Int32
+-- | @mesos_sched_driver_poll@ (poll mode): runs the pending callbacks on the
+-- calling thread, so it must be @safe@.
+foreign import ccall safe "mesos_sched_driver_poll"
+  c_driver_poll :: DriverPtr -> Int32 -> Ptr CSize -> IO Int32
+-- | @mesos_sched_driver_event_fd@ (poll mode)
+foreign import ccall safe "mesos_sched_driver_event_fd"
+  c_driver_event_fd :: DriverPtr -> Ptr CInt -> IO Int32
 -- | @mesos_sched_driver_request_resources@
 foreign import ccall safe "mesos_sched_driver_request_resources"
   c_driver_request_resources :: DriverPtr -> Ptr (Ptr Word8) -> Ptr CSize -> CSize -> IO Int32
