@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 sanitizers=("$@")
 [ ${#sanitizers[@]} -gt 0 ] || sanitizers=(thread address)
 tests=(callback_gate poll_mode driver_threads driver_semantics driver_transport
-       ffi_abi ffi_callbacks ffi_local ffi_abuse local_threads)
+       driver_acks ffi_abi ffi_callbacks ffi_local ffi_abuse local_threads)
 target=$(rustc +nightly -vV | sed -n 's/^host: //p')
 if ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
   rustup component add rust-src --toolchain nightly
