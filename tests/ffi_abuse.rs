@@ -226,7 +226,10 @@ unsafe fn call_every_function(
         outcomes.push(("run(inside a callback)", mesos_sched_driver_run(driver)));
         // Inside a callback free does nothing (it would wait for itself).
         mesos_sched_driver_free(driver);
-        outcomes.push(("status(after free inside a callback)", mesos_sched_driver_status(driver)));
+        outcomes.push((
+            "status(after free inside a callback)",
+            mesos_sched_driver_status(driver),
+        ));
     }
     let mut text = [0u8; 64];
     let length = mesos_sched_driver_last_error(driver, text.as_mut_ptr().cast(), text.len());
@@ -288,8 +291,9 @@ fn new_driver(
     let master = CString::new(master).unwrap();
     let driver = ffi_support::new_driver(vtable, user_data, framework_info, &master);
     if poll_mode {
-        let status =
-            unsafe { mesos_sched_driver_set_option(driver, c"dispatch".as_ptr(), c"poll".as_ptr()) };
+        let status = unsafe {
+            mesos_sched_driver_set_option(driver, c"dispatch".as_ptr(), c"poll".as_ptr())
+        };
         assert_eq!(status, MESOS_SCHED_STATUS_DRIVER_NOT_STARTED);
     }
     driver
@@ -309,16 +313,25 @@ struct Inside {
 }
 
 impl Inside {
-    unsafe fn exercise(user_data: *mut c_void, driver: *mut mesos_sched_driver, callback: &'static str) {
+    unsafe fn exercise(
+        user_data: *mut c_void,
+        driver: *mut mesos_sched_driver,
+        callback: &'static str,
+    ) {
         let inside = &*(user_data as *const Inside);
         let outcomes = call_every_function(driver, &inside.args, Caller::Callback);
         let violations = check(&outcomes, inside.poll_mode, Caller::Callback);
-        inside
-            .violations
+        inside.violations.lock().unwrap().extend(
+            violations
+                .into_iter()
+                .map(|v| format!("in {callback}: {v}")),
+        );
+        *inside
+            .per_callback
             .lock()
             .unwrap()
-            .extend(violations.into_iter().map(|v| format!("in {callback}: {v}")));
-        *inside.per_callback.lock().unwrap().entry(callback).or_default() += 1;
+            .entry(callback)
+            .or_default() += 1;
         inside.changed.notify_all();
     }
 
@@ -327,7 +340,10 @@ impl Inside {
         let mut seen = self.per_callback.lock().unwrap();
         while !done(&seen) {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {what}; callbacks so far: {seen:?}");
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; callbacks so far: {seen:?}"
+            );
             seen = self.changed.wait_timeout(seen, left).unwrap().0;
         }
     }
@@ -357,10 +373,20 @@ unsafe extern "C" fn on_resource_offers(
 ) {
     Inside::exercise(ud, d, "resource_offers");
 }
-unsafe extern "C" fn on_offer_rescinded(ud: *mut c_void, d: *mut mesos_sched_driver, _: *const u8, _: usize) {
+unsafe extern "C" fn on_offer_rescinded(
+    ud: *mut c_void,
+    d: *mut mesos_sched_driver,
+    _: *const u8,
+    _: usize,
+) {
     Inside::exercise(ud, d, "offer_rescinded");
 }
-unsafe extern "C" fn on_status_update(ud: *mut c_void, d: *mut mesos_sched_driver, _: *const u8, _: usize) {
+unsafe extern "C" fn on_status_update(
+    ud: *mut c_void,
+    d: *mut mesos_sched_driver,
+    _: *const u8,
+    _: usize,
+) {
     Inside::exercise(ud, d, "status_update");
 }
 unsafe extern "C" fn on_framework_message(
@@ -375,7 +401,12 @@ unsafe extern "C" fn on_framework_message(
 ) {
     Inside::exercise(ud, d, "framework_message");
 }
-unsafe extern "C" fn on_slave_lost(ud: *mut c_void, d: *mut mesos_sched_driver, _: *const u8, _: usize) {
+unsafe extern "C" fn on_slave_lost(
+    ud: *mut c_void,
+    d: *mut mesos_sched_driver,
+    _: *const u8,
+    _: usize,
+) {
     Inside::exercise(ud, d, "slave_lost");
 }
 unsafe extern "C" fn on_executor_lost(
@@ -389,7 +420,12 @@ unsafe extern "C" fn on_executor_lost(
 ) {
     Inside::exercise(ud, d, "executor_lost");
 }
-unsafe extern "C" fn on_error(ud: *mut c_void, d: *mut mesos_sched_driver, _: *const c_char, _: usize) {
+unsafe extern "C" fn on_error(
+    ud: *mut c_void,
+    d: *mut mesos_sched_driver,
+    _: *const c_char,
+    _: usize,
+) {
     Inside::exercise(ud, d, "error");
 }
 unsafe extern "C" fn on_heartbeat(ud: *mut c_void, d: *mut mesos_sched_driver) {
@@ -433,8 +469,17 @@ fn every_function_inside_every_callback(poll_mode: bool) {
     });
     let user_data = &*inside as *const Inside as *mut c_void;
     let vtable = exercising_vtable();
-    let driver = new_driver(&vtable, user_data, &framework_info, &cluster.leader_url(), poll_mode);
-    assert_eq!(unsafe { mesos_sched_driver_start(driver) }, MESOS_SCHED_STATUS_DRIVER_RUNNING);
+    let driver = new_driver(
+        &vtable,
+        user_data,
+        &framework_info,
+        &cluster.leader_url(),
+        poll_mode,
+    );
+    assert_eq!(
+        unsafe { mesos_sched_driver_start(driver) },
+        MESOS_SCHED_STATUS_DRIVER_RUNNING
+    );
 
     // In poll mode this thread serves the callbacks; join serves them too, but only
     // after the events below have been injected.
@@ -513,9 +558,15 @@ fn every_function_inside_every_callback(poll_mode: bool) {
         cluster.inject_event(&framework_id, bytes);
     }
     inside.wait_for("every injected event's callback", |seen| {
-        ["offer_rescinded", "status_update", "framework_message", "executor_lost", "slave_lost"]
-            .iter()
-            .all(|name| seen.contains_key(name))
+        [
+            "offer_rescinded",
+            "status_update",
+            "framework_message",
+            "executor_lost",
+            "slave_lost",
+        ]
+        .iter()
+        .all(|name| seen.contains_key(name))
     });
     // ERROR last: the driver aborts itself, then runs error(), whose calls see ABORTED.
     cluster.inject_event(
@@ -531,10 +582,16 @@ fn every_function_inside_every_callback(poll_mode: bool) {
         stop.store(true, Ordering::SeqCst);
         handle.join().unwrap();
     }
-    assert_eq!(unsafe { mesos_sched_driver_join(driver) }, MESOS_SCHED_STATUS_DRIVER_ABORTED);
+    assert_eq!(
+        unsafe { mesos_sched_driver_join(driver) },
+        MESOS_SCHED_STATUS_DRIVER_ABORTED
+    );
     unsafe { mesos_sched_driver_free(driver) };
     let violations = inside.violations.lock().unwrap();
-    assert!(violations.is_empty(), "unexpected statuses: {violations:#?}");
+    assert!(
+        violations.is_empty(),
+        "unexpected statuses: {violations:#?}"
+    );
 }
 
 #[test]
@@ -572,7 +629,9 @@ unsafe extern "C" fn storm_registered(
 ) {
     let storm = &*(ud as *const Storm);
     let id = std::slice::from_raw_parts(framework_id, framework_id_len);
-    storm.args.registered_as(&FrameworkId::decode(id).unwrap().value);
+    storm
+        .args
+        .registered_as(&FrameworkId::decode(id).unwrap().value);
     storm.registered.store(true, Ordering::SeqCst);
     storm_callback(ud, d);
 }
@@ -613,7 +672,10 @@ fn many_threads_while_one_ends(ending: Ending, poll_mode: bool) {
         &cluster.leader_url(),
         poll_mode,
     );
-    assert_eq!(unsafe { mesos_sched_driver_start(driver) }, MESOS_SCHED_STATUS_DRIVER_RUNNING);
+    assert_eq!(
+        unsafe { mesos_sched_driver_start(driver) },
+        MESOS_SCHED_STATUS_DRIVER_RUNNING
+    );
     // Registered first, so update_framework carries the framework id (in poll mode this
     // thread serves the callbacks until then).
     let deadline = Instant::now() + WAIT;
@@ -647,8 +709,7 @@ fn many_threads_while_one_ends(ending: Ending, poll_mode: bool) {
                 barrier.wait();
                 while rounds_after_end < 3 {
                     let begun_after_end = ended.load(Ordering::SeqCst);
-                    let outcomes =
-                        unsafe { call_every_function(driver, &args, Caller::Thread) };
+                    let outcomes = unsafe { call_every_function(driver, &args, Caller::Thread) };
                     violations.extend(check(&outcomes, poll_mode, Caller::Thread));
                     if begun_after_end {
                         rounds_after_end += 1;
@@ -656,7 +717,9 @@ fn many_threads_while_one_ends(ending: Ending, poll_mode: bool) {
                             outcomes
                                 .iter()
                                 .filter(|(_, status)| *status == MESOS_SCHED_STATUS_DRIVER_RUNNING)
-                                .map(|(name, _)| format!("{name} -> RUNNING after the driver ended")),
+                                .map(|(name, _)| {
+                                    format!("{name} -> RUNNING after the driver ended")
+                                }),
                         );
                     }
                     rounds_done.fetch_add(1, Ordering::SeqCst);
@@ -669,13 +732,22 @@ fn many_threads_while_one_ends(ending: Ending, poll_mode: bool) {
     // Let the storm run against a running driver (at least a few rounds per thread).
     let deadline = Instant::now() + WAIT;
     while rounds_done.load(Ordering::SeqCst) < THREADS * 20 {
-        assert!(Instant::now() < deadline, "the calling threads made no progress");
+        assert!(
+            Instant::now() < deadline,
+            "the calling threads made no progress"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let (status, expected) = unsafe {
         match ending {
-            Ending::Stop => (mesos_sched_driver_stop(driver, false), MESOS_SCHED_STATUS_DRIVER_STOPPED),
-            Ending::Abort => (mesos_sched_driver_abort(driver), MESOS_SCHED_STATUS_DRIVER_ABORTED),
+            Ending::Stop => (
+                mesos_sched_driver_stop(driver, false),
+                MESOS_SCHED_STATUS_DRIVER_STOPPED,
+            ),
+            Ending::Abort => (
+                mesos_sched_driver_abort(driver),
+                MESOS_SCHED_STATUS_DRIVER_ABORTED,
+            ),
         }
     };
     ended.store(true, Ordering::SeqCst);
@@ -691,13 +763,21 @@ fn many_threads_while_one_ends(ending: Ending, poll_mode: bool) {
     let outcomes = unsafe { call_every_function(driver, &args, Caller::Thread) };
     let after_join = check(&outcomes, poll_mode, Caller::Thread);
     assert!(
-        outcomes.iter().all(|(_, status)| *status != MESOS_SCHED_STATUS_DRIVER_RUNNING),
+        outcomes
+            .iter()
+            .all(|(_, status)| *status != MESOS_SCHED_STATUS_DRIVER_RUNNING),
         "a call after join reports RUNNING: {outcomes:?}"
     );
     std::thread::sleep(Duration::from_millis(100));
     unsafe { mesos_sched_driver_free(driver) };
-    assert!(violations.is_empty(), "unexpected statuses: {violations:#?}");
-    assert!(after_join.is_empty(), "unexpected statuses after join: {after_join:#?}");
+    assert!(
+        violations.is_empty(),
+        "unexpected statuses: {violations:#?}"
+    );
+    assert!(
+        after_join.is_empty(),
+        "unexpected statuses after join: {after_join:#?}"
+    );
     assert_eq!(
         storm.callbacks.load(Ordering::SeqCst),
         callbacks_at_join,

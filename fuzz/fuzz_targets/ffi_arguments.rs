@@ -56,7 +56,14 @@ fn pieces(data: &[u8]) -> [&[u8]; 4] {
 }
 
 fn c_string(bytes: &[u8]) -> CString {
-    CString::new(bytes.iter().copied().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap()
+    CString::new(
+        bytes
+            .iter()
+            .copied()
+            .filter(|&b| b != 0)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap()
 }
 
 fn checked(status: mesos_sched_status) {
@@ -143,16 +150,36 @@ fuzz_target!(|data: &[u8]| {
             }
             3 => {
                 checked(mesos_sched_driver_kill_task(driver, a.as_ptr(), a.len()));
-                checked(mesos_sched_driver_decline_offer(driver, b.as_ptr(), b.len(), c.as_ptr(), c.len()));
+                checked(mesos_sched_driver_decline_offer(
+                    driver,
+                    b.as_ptr(),
+                    b.len(),
+                    c.as_ptr(),
+                    c.len(),
+                ));
             }
             4 => {
                 let (statuses, lens, _keep) = array(a);
-                checked(mesos_sched_driver_reconcile_tasks(driver, statuses.as_ptr(), lens.as_ptr(), statuses.len()));
-                checked(mesos_sched_driver_acknowledge_status_update(driver, b.as_ptr(), b.len()));
+                checked(mesos_sched_driver_reconcile_tasks(
+                    driver,
+                    statuses.as_ptr(),
+                    lens.as_ptr(),
+                    statuses.len(),
+                ));
+                checked(mesos_sched_driver_acknowledge_status_update(
+                    driver,
+                    b.as_ptr(),
+                    b.len(),
+                ));
             }
             5 => {
                 let (requests, lens, _keep) = array(a);
-                checked(mesos_sched_driver_request_resources(driver, requests.as_ptr(), lens.as_ptr(), requests.len()));
+                checked(mesos_sched_driver_request_resources(
+                    driver,
+                    requests.as_ptr(),
+                    lens.as_ptr(),
+                    requests.len(),
+                ));
             }
             6 => checked(mesos_sched_driver_send_framework_message(
                 driver,
@@ -175,8 +202,16 @@ fuzz_target!(|data: &[u8]| {
                     c.as_ptr(),
                     c.len(),
                 ));
-                checked(mesos_sched_driver_revive_offers(driver, role_ptrs.as_ptr(), role_ptrs.len()));
-                checked(mesos_sched_driver_suppress_offers(driver, role_ptrs.as_ptr(), role_ptrs.len()));
+                checked(mesos_sched_driver_revive_offers(
+                    driver,
+                    role_ptrs.as_ptr(),
+                    role_ptrs.len(),
+                ));
+                checked(mesos_sched_driver_suppress_offers(
+                    driver,
+                    role_ptrs.as_ptr(),
+                    role_ptrs.len(),
+                ));
             }
             8 => {
                 // Options are validated but not applied to the shared driver: a fresh one.

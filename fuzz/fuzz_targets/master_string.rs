@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     }
     match parse_master(text) {
         Ok(MasterSpec::Fixed(url)) => {
-            assert!(url.starts_with("http://") || url.starts_with("https://"), "{url}")
+            assert!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "{url}"
+            )
         }
         Ok(MasterSpec::Local) | Ok(MasterSpec::ZooKeeper(_)) => {}
         Err(message) => assert!(!message.is_empty()),

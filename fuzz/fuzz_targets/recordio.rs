@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
 
     let mut whole = Vec::new();
     let mut decoder = Decoder::new(MAX_RECORD);
-    let whole_result = decoder.feed(stream, &mut whole).and_then(|()| decoder.finish());
+    let whole_result = decoder
+        .feed(stream, &mut whole)
+        .and_then(|()| decoder.finish());
 
     let mut pieces = Vec::new();
     let mut decoder = Decoder::new(MAX_RECORD);
@@ -32,5 +34,7 @@ fuzz_target!(|data: &[u8]| {
 
     assert_eq!(whole, pieces);
     assert_eq!(whole_result, pieces_result);
-    assert!(whole.iter().all(|r| !r.is_empty() && r.len() as u64 <= MAX_RECORD));
+    assert!(whole
+        .iter()
+        .all(|r| !r.is_empty() && r.len() as u64 <= MAX_RECORD));
 });

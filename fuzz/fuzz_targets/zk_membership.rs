@@ -16,11 +16,21 @@ fuzz_target!(|data: &[u8]| {
     let children: Vec<&str> = names.split('/').collect();
     if let Some(leader) = select_leader(&children) {
         assert!(children.contains(&leader.name.as_str()));
-        assert_eq!(Membership::parse(&leader.name).map(|m| m.sequence), Some(leader.sequence));
+        assert_eq!(
+            Membership::parse(&leader.name).map(|m| m.sequence),
+            Some(leader.sequence)
+        );
     }
-    for format in [MasterInfoFormat::Json, MasterInfoFormat::Protobuf, MasterInfoFormat::Pid] {
+    for format in [
+        MasterInfoFormat::Json,
+        MasterInfoFormat::Protobuf,
+        MasterInfoFormat::Pid,
+    ] {
         match master_url(format, member_data) {
-            Ok(url) => assert!(url.starts_with("http://") || url.starts_with("https://"), "{url}"),
+            Ok(url) => assert!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "{url}"
+            ),
             Err(message) => assert!(!message.is_empty()),
         }
     }
